@@ -1,0 +1,45 @@
+#include "api/config_api.h"
+
+#include "api/json_body.h"
+#include "config/config.h"
+
+namespace sb::api {
+
+namespace bj = boost::json;
+
+namespace {
+bj::object entry_json(const config::Entry& e) {
+  return {{"key", e.key}, {"value", e.value}, {"layer", config::layer_name(e.layer)}, {"secret", e.secret}};
+}
+}  // namespace
+
+http::Response list_config(const Services& s, http::Request& req) {
+  bj::array out;
+  for (auto& e : s.config->list(req.query_param("prefix").value_or(""))) out.push_back(entry_json(e));
+  return json_response(200, bj::object{{"entries", std::move(out)}});
+}
+
+http::Response get_config(const Services& s, http::Request& req) {
+  auto e = s.config->entry(req.params["key"]);
+  if (!e.ok()) return error_response(e.status(), req);
+  return json_response(200, entry_json(*e));
+}
+
+http::Response put_config(const Services& s, http::Request& req) {
+  auto body = json_body(req);
+  if (!body.ok()) return error_response(body.status(), req);
+  if (!body->is_object() || !body->get_object().contains("value"))
+    return error_response(Status::invalid("/value", "is required: send {\"value\": …}"), req);
+  const std::string& key = req.params["key"];
+  if (Status st = s.config->set(key, body->get_object().at("value"), req.principal); !st)
+    return error_response(st, req);
+  auto e = s.config->entry(key);
+  return json_response(200, entry_json(*e));
+}
+
+http::Response delete_config(const Services& s, http::Request& req) {
+  if (Status st = s.config->unset(req.params["key"], req.principal); !st) return error_response(st, req);
+  return http::Response{204, {}, {}, nullptr};
+}
+
+}  // namespace sb::api

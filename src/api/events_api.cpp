@@ -1,0 +1,173 @@
+#include "api/events_api.h"
+
+#include <charconv>
+
+#include "api/json_body.h"
+#include "events/event_log.h"
+#include "events/live_feed.h"
+#include "http/problem.h"
+
+namespace sb::api {
+
+namespace bj = boost::json;
+
+void publish_events(const Services& s, http::Request& req, http::Respond respond) {
+  auto body = json_body(req);
+  if (!body.ok()) return respond(error_response(body.status(), req));
+  std::vector<events::Event> batch;
+  bool is_batch = body->is_array();
+  if (is_batch) {
+    const auto& arr = body->get_array();
+    if (arr.empty()) return respond(error_response(Status::invalid("body", "batch is empty"), req));
+    if (arr.size() > kMaxBatch)
+      return respond(error_response(Status::invalid("body", "batch holds more than " + std::to_string(kMaxBatch) + " events"), req));
+    std::vector<FieldError> errs;
+    for (size_t i = 0; i < arr.size(); ++i) {
+      auto e = events::parse_event(arr[i], "/" + std::to_string(i));
+      if (!e.ok()) {
+        for (auto& f : e.status().fields()) errs.push_back(f);
+        continue;
+      }
+      batch.push_back(std::move(*e));
+    }
+    // All or nothing: one invalid event rejects the batch.
+    if (!errs.empty()) return respond(error_response(Status::invalid(std::move(errs)), req));
+  } else {
+    auto e = events::parse_event(*body);
+    if (!e.ok()) return respond(error_response(e.status(), req));
+    batch.push_back(std::move(*e));
+  }
+  std::string rid = req.request_id;
+  s.events->publish_async(std::move(batch), [is_batch, rid, respond](Result<std::vector<events::Appended>> r) {
+    if (!r.ok()) return respond(http::problem(r.status(), rid));
+    auto item = [](const events::Appended& a) {
+      return bj::object{{"id", a.id}, {"sequence", a.sequence}, {"duplicate", a.duplicate}};
+    };
+    if (!is_batch) {
+      const auto& a = r->front();
+      // A repeat of an already-stored (source, id) is acknowledged, not re-created.
+      return respond(json_response(a.duplicate ? 200 : 201, item(a)));
+    }
+    bj::array out;
+    for (auto& a : *r) out.push_back(item(a));
+    respond(json_response(201, bj::object{{"events", std::move(out)}}));
+  });
+}
+
+namespace {
+Result<events::Query> parse_query(const http::Request& req, int max_limit) {
+  events::Query q;
+  std::vector<FieldError> errs;
+  if (auto t = req.query_param("type")) {
+    if (Status st = events::validate_pattern(*t, "type"); !st) errs.push_back(st.fields()[0]);
+    q.type_pattern = *t;
+  }
+  if (auto sub = req.query_param("subject")) q.subject = *sub;
+  auto after = int_param(req, "after", 0, 0, INT64_MAX);
+  if (!after.ok()) errs.push_back(after.status().fields()[0]);
+  else q.after = *after;
+  auto limit = int_param(req, "limit", 100, 1, max_limit);
+  if (!limit.ok()) errs.push_back(limit.status().fields()[0]);
+  else q.limit = static_cast<int>(*limit);
+  if (!errs.empty()) return Status::invalid(std::move(errs));
+  return q;
+}
+}  // namespace
+
+http::Response list_events(const Services& s, http::Request& req) {
+  auto q = parse_query(req, 1000);
+  if (!q.ok()) return error_response(q.status(), req);
+  auto rows = s.events->read(*q);
+  if (!rows.ok()) return error_response(rows.status(), req);
+  // Envelopes are stored serialized; splice them rather than re-encode.
+  std::string body = "{\"events\":[";
+  for (size_t i = 0; i < rows->size(); ++i) {
+    if (i) body += ',';
+    body += (*rows)[i].envelope;
+  }
+  int64_t next = rows->empty() ? q->after : rows->back().sequence;
+  body += "],\"next_after\":" + std::to_string(next) + "}";
+  return http::Response::json(200, std::move(body));
+}
+
+namespace {
+
+// One SSE client: frames events as `id: <sequence>` / `event: <type>` /
+// `data: <CloudEvent JSON>` so a reconnecting client resumes exactly after
+// the last id it saw.
+class SseStream final : public http::StreamSource,
+                        public events::LiveSubscriber,
+                        public std::enable_shared_from_this<SseStream> {
+ public:
+  SseStream(events::LiveFeed& feed, std::string pattern, int64_t after)
+      : feed_(feed), pattern_(std::move(pattern)), after_(after) {}
+
+  void start(std::shared_ptr<http::StreamSink> sink) override {
+    {
+      std::lock_guard lock(mu_);
+      sink_ = sink;
+    }
+    sink->send("retry: 2000\n: connected\n\n");
+    id_ = feed_.subscribe(pattern_, after_, shared_from_this());
+  }
+  void stop() override {
+    std::shared_ptr<http::StreamSink> sink;
+    {
+      std::lock_guard lock(mu_);
+      sink = std::move(sink_);
+    }
+    if (sink) sink->close();
+    if (id_) feed_.unsubscribe(id_);
+  }
+  bool deliver(const events::StoredEvent& e) override {
+    std::string frame = "id: " + std::to_string(e.sequence) + "\nevent: " + e.type + "\ndata: " + e.envelope + "\n\n";
+    return send(std::move(frame));
+  }
+  bool heartbeat() override { return send(": keepalive\n\n"); }
+
+ private:
+  bool send(std::string chunk) {
+    std::shared_ptr<http::StreamSink> sink;
+    {
+      std::lock_guard lock(mu_);
+      sink = sink_;
+    }
+    return sink && sink->send(std::move(chunk));
+  }
+  events::LiveFeed& feed_;
+  std::string pattern_;
+  int64_t after_;
+  uint64_t id_ = 0;
+  std::mutex mu_;
+  std::shared_ptr<http::StreamSink> sink_;  // guarded by mu_
+};
+
+}  // namespace
+
+http::Response stream_events(const Services& s, http::Request& req) {
+  std::string pattern = req.query_param("type").value_or("*");
+  if (Status st = events::validate_pattern(pattern, "type"); !st) return error_response(st, req);
+  // Resume point: Last-Event-ID (what browsers send on reconnect), else ?after=, else "now".
+  int64_t after = s.events->head();
+  std::string_view last = req.header("last-event-id");
+  if (!last.empty()) {
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(last.data(), last.data() + last.size(), v);
+    if (ec != std::errc() || p != last.data() + last.size() || v < 0)
+      return error_response(Status::invalid("Last-Event-ID", "must be an event sequence number"), req);
+    after = v;
+  } else if (req.query_param("after")) {
+    auto a = int_param(req, "after", 0, 0, INT64_MAX);
+    if (!a.ok()) return error_response(a.status(), req);
+    after = *a;
+  }
+  http::Response r;
+  r.status = 200;
+  r.headers = {{"Content-Type", "text/event-stream"},
+               {"Cache-Control", "no-cache"},
+               {"X-Accel-Buffering", "no"}};
+  r.stream = std::make_shared<SseStream>(*s.feed, pattern, after);
+  return r;
+}
+
+}  // namespace sb::api

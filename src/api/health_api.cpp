@@ -1,0 +1,28 @@
+// /health (liveness), /ready (Db reachable, migrations applied), /metrics.
+#include "api/health_api.h"
+
+#include "api/json_body.h"
+#include "core/metrics.h"
+#include "http/problem.h"
+#include "store/db.h"
+
+namespace sb::api {
+
+http::Response health(http::Request&) {
+  return http::Response::json(200, R"({"status":"ok"})");
+}
+
+http::Response ready(const Services& s, http::Request& req) {
+  if (Status st = s.db->ping(); !st)
+    return http::problem(503, "not-ready", "Not ready", "database unreachable: " + st.message(), req.request_id);
+  auto applied = store::applied_migration(*s.db);
+  if (!applied.ok() || *applied < store::latest_migration())
+    return http::problem(503, "not-ready", "Not ready", "migrations not applied", req.request_id);
+  return json_response(200, {{"status", "ready"}, {"migration", *applied}});
+}
+
+http::Response metrics(const Services& s, http::Request&) {
+  return http::Response::text(200, s.metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+}  // namespace sb::api

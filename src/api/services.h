@@ -1,0 +1,27 @@
+// What the HTTP adapters in api/ call into. Built by app::App; every pointer
+// outlives the router. Optional services are null until their module lands.
+#pragma once
+
+namespace sb::store { class Db; }
+namespace sb::events { class EventLog; class LiveFeed; class Subscriptions; }
+namespace sb::config { class ConfigService; }
+namespace sb::metrics { class Registry; }
+namespace sb::providers { class Messaging; }
+namespace sb::http { class Router; }
+
+namespace sb::api {
+
+struct Services {
+  store::Db* db = nullptr;
+  events::EventLog* events = nullptr;
+  events::LiveFeed* feed = nullptr;
+  events::Subscriptions* subscriptions = nullptr;
+  config::ConfigService* config = nullptr;
+  metrics::Registry* metrics = nullptr;
+  providers::Messaging* messaging = nullptr;
+};
+
+// The route table: every route, its handler and its access, in one place.
+void add_routes(http::Router& router, const Services& services);
+
+}  // namespace sb::api

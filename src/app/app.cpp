@@ -1,0 +1,219 @@
+#include "app/app.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "api/services.h"
+#include "app/config_keys.h"
+#include "config/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "events/event_log.h"
+#include "events/live_feed.h"
+#include "http/pipeline.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "identity/api_keys.h"
+#include "store/db.h"
+
+namespace sb::app {
+
+namespace {
+
+// Admin routes accept `Authorization: Bearer <admin API key>`. Identity
+// (JWTs) will add a second authenticator behind the same interface.
+class AdminKeyAuthenticator final : public http::Authenticator {
+ public:
+  explicit AdminKeyAuthenticator(identity::ApiKeys& keys) : keys_(keys) {}
+  Result<std::string> authenticate(const http::Request& req) override {
+    std::string_view h = req.header("authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer)
+      return Status::unauthenticated("send Authorization: Bearer <admin API key>");
+    SB_ASSIGN(std::string id, keys_.verify(std::string(h.substr(kBearer.size()))));
+    return "admin-key:" + id;
+  }
+
+ private:
+  identity::ApiKeys& keys_;
+};
+
+// Applies config.updated events from every instance (and from the CLI).
+class ConfigApplier final : public events::LiveSubscriber {
+ public:
+  explicit ConfigApplier(config::ConfigService& c) : config_(c) {}
+  bool deliver(const events::StoredEvent& e) override {
+    auto ev = events::parse_stored(e.sequence, e.envelope);
+    if (ev.ok()) config_.apply_event(*ev);
+    return true;
+  }
+  bool heartbeat() override { return true; }
+
+ private:
+  config::ConfigService& config_;
+};
+
+Status split_listen(const std::string& listen, std::string& host, int& port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return Status::invalid("listen", "must be HOST:PORT");
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    return Status::invalid("listen", "port must be a number");
+  }
+  if (port < 0 || port > 65535) return Status::invalid("listen", "port must be 0-65535");
+  return {};
+}
+
+}  // namespace
+
+struct App::Impl {
+  AppOptions options;
+  char** envp;
+  metrics::Registry metrics;
+  config::ConfigService config{nullptr, nullptr};
+  std::unique_ptr<store::Db> db;
+  std::unique_ptr<events::EventLog> events;
+  std::unique_ptr<identity::ApiKeys> api_keys;
+  std::unique_ptr<events::LiveFeed> feed;
+  api::Services services;
+  http::Router router;
+  std::unique_ptr<AdminKeyAuthenticator> auth;
+  std::unique_ptr<http::Pipeline> pipeline;
+  std::unique_ptr<http::Server> server;
+
+  std::string data_dir() const {
+    return !options.data_dir.empty() ? options.data_dir : config.get_string("server.data_dir");
+  }
+  std::string database_url() const {
+    if (!options.database.empty()) return options.database;
+    std::string url = config.get_string("store.database");
+    return url.empty() ? "sqlite:" + data_dir() + "/switchboard.db" : url;
+  }
+};
+
+App::App(AppOptions options, char** envp) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->envp = envp;
+}
+
+App::~App() {
+  if (impl_->feed) impl_->feed->stop();
+  if (impl_->db) impl_->db->close();
+}
+
+config::ConfigService& App::config() { return impl_->config; }
+events::EventLog& App::events() { return *impl_->events; }
+identity::ApiKeys& App::api_keys() { return *impl_->api_keys; }
+store::Db& App::db() { return *impl_->db; }
+
+Status App::init() {
+  Impl& m = *impl_;
+  declare_server_keys(m.config);
+  if (!m.options.config_file.empty()) SB_TRY(m.config.load_file(m.options.config_file));
+  SB_TRY(m.config.load_env(m.envp));
+  log::init({m.config.get_string("log.level"), m.config.get_string("log.format") == "json"});
+
+  store::Options so;
+  so.sqlite_synchronous = m.config.get_string("store.sqlite_synchronous");
+  so.pg_pool_size = static_cast<int>(m.config.get_int("store.pool_size"));
+  SB_ASSIGN(m.db, store::open(m.database_url(), so));
+  SB_TRY(store::migrate(*m.db));
+
+  m.events = std::make_unique<events::EventLog>(*m.db, Clock::system(), &m.metrics);
+  m.config.attach(m.db.get(), m.events.get());
+  SB_TRY(m.config.load_runtime());
+  m.api_keys = std::make_unique<identity::ApiKeys>(*m.db, *m.events, Clock::system());
+  events::LiveFeedOptions fo;
+  fo.heartbeat_ms = static_cast<int>(m.config.get_int("events.heartbeat_ms"));
+  fo.poll_ms = static_cast<int>(m.config.get_int("events.poll_ms"));
+  m.feed = std::make_unique<events::LiveFeed>(*m.events, Clock::system(), fo);
+
+  m.services.db = m.db.get();
+  m.services.events = m.events.get();
+  m.services.feed = m.feed.get();
+  m.services.config = &m.config;
+  m.services.metrics = &m.metrics;
+  api::add_routes(m.router, m.services);
+  return {};
+}
+
+Status App::serve() {
+  Impl& m = *impl_;
+  // Bootstrap credential: SWITCHBOARD_ADMIN_KEY (automation, containers) or
+  // a generated key printed once on the first start.
+  std::string printed_key;
+  if (const char* env_key = std::getenv("SWITCHBOARD_ADMIN_KEY"); env_key && *env_key) {
+    SB_TRY(m.api_keys->create("env", std::string(env_key)).status());
+  } else {
+    SB_ASSIGN(int64_t active, m.api_keys->active_count());
+    if (active == 0) {
+      SB_ASSIGN(auto issued, m.api_keys->create("bootstrap"));
+      printed_key = issued.key;
+    }
+  }
+
+  http::ServerOptions so;
+  std::string listen = !m.options.listen.empty() ? m.options.listen : m.config.get_string("server.listen");
+  SB_TRY(split_listen(listen, so.host, so.port));
+  so.threads = static_cast<int>(m.config.get_int("server.threads"));
+  so.max_body_bytes = static_cast<size_t>(m.config.get_int("http.max_body_bytes"));
+  so.max_header_bytes = static_cast<size_t>(m.config.get_int("http.max_header_bytes"));
+  so.read_timeout_ms = static_cast<int>(m.config.get_int("http.read_timeout_ms"));
+  so.idle_timeout_ms = static_cast<int>(m.config.get_int("http.idle_timeout_ms"));
+  so.shutdown_grace_ms = static_cast<int>(m.config.get_int("http.shutdown_grace_ms"));
+  http::PipelineOptions po;
+  po.access_log = m.config.get_bool("http.access_log");
+  m.auth = std::make_unique<AdminKeyAuthenticator>(*m.api_keys);
+  m.pipeline = std::make_unique<http::Pipeline>(m.router, m.auth.get(), &m.metrics, Clock::system(), po);
+  m.server = std::make_unique<http::Server>(*m.pipeline, so);
+
+  // The shutdown signals are blocked in every thread (run_cli blocks them
+  // before any thread starts); this one thread waits for them.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  SB_TRY(m.server->listen());
+  m.feed->start();
+  m.feed->subscribe("config.updated", m.events->head(), std::make_shared<ConfigApplier>(m.config));
+
+  std::string url = "http://" + so.host + ":" + std::to_string(m.server->port());
+  std::printf("switchboard listening on %s (database %s)\n", url.c_str(),
+              m.db->engine() == store::Engine::kSqlite ? m.database_url().c_str() : "postgresql");
+  if (!printed_key.empty())
+    std::printf("bootstrap admin API key (shown once, store it now): %s\n", printed_key.c_str());
+  std::fflush(stdout);
+  spdlog::info("switchboard listening on {}", url);
+
+  std::thread signals([&] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    spdlog::info("received signal {}, shutting down", sig);
+    m.server->stop();
+  });
+  m.server->run();
+  if (signals.joinable()) {
+    // run() also returns if stop() came from elsewhere; wake the waiter.
+    pthread_kill(signals.native_handle(), SIGTERM);
+    signals.join();
+  }
+  m.feed->stop();
+  m.db->close();
+  spdlog::info("switchboard stopped");
+  log::shutdown();
+  std::printf("switchboard stopped\n");
+  std::fflush(stdout);
+  return {};
+}
+
+}  // namespace sb::app

@@ -1,0 +1,95 @@
+#include "core/clock.h"
+
+#include <cstdio>
+#include <ctime>
+#include <string>
+
+namespace sb {
+namespace {
+class SystemClock final : public Clock {
+ public:
+  int64_t now_ms() const override {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  }
+  int64_t steady_ms() const override {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+  }
+};
+
+bool digits(std::string_view s, size_t pos, size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+}  // namespace
+
+Clock& Clock::system() {
+  static SystemClock clock;
+  return clock;
+}
+
+std::string format_rfc3339(int64_t unix_ms) {
+  time_t secs = static_cast<time_t>(unix_ms / 1000);
+  int ms = static_cast<int>(unix_ms % 1000);
+  if (ms < 0) { ms += 1000; --secs; }
+  struct tm tm {};
+  gmtime_r(&secs, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  return buf;
+}
+
+bool parse_rfc3339(std::string_view s, int64_t& unix_ms) {
+  int y, mo, d, h, mi, se;
+  if (!digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) ||
+      s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
+    return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return false;
+  size_t p = 19;
+  int ms = 0;
+  if (p < s.size() && s[p] == '.') {
+    ++p;
+    size_t start = p;
+    int scale = 100;
+    while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+      ms += (s[p] - '0') * scale;
+      scale /= 10;
+      ++p;
+    }
+    if (p == start) return false;
+  }
+  int offset_min = 0;
+  if (p >= s.size()) return false;
+  if (s[p] == 'Z' || s[p] == 'z') {
+    ++p;
+  } else if (s[p] == '+' || s[p] == '-') {
+    int oh, om;
+    if (!digits(s, p + 1, 2, oh) || p + 3 >= s.size() || s[p + 3] != ':' || !digits(s, p + 4, 2, om))
+      return false;
+    offset_min = (oh * 60 + om) * (s[p] == '-' ? -1 : 1);
+    p += 6;
+  } else {
+    return false;
+  }
+  if (p != s.size()) return false;
+  struct tm tm {};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = se;
+  time_t t = timegm(&tm);
+  unix_ms = (static_cast<int64_t>(t) - offset_min * 60) * 1000 + ms;
+  return true;
+}
+
+}  // namespace sb

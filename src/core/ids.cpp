@@ -1,0 +1,50 @@
+#include "core/ids.h"
+
+#include <cstdio>
+#include <mutex>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+
+namespace sb {
+
+std::string new_uuid_v7(const Clock& clock) {
+  // 48-bit ms timestamp, then a 12-bit counter in rand_a so ids minted in the
+  // same millisecond still sort in creation order (RFC 9562 §6.2 method 1).
+  static std::mutex mu;
+  static uint64_t last_ms = 0;
+  static uint16_t counter = 0;
+  uint64_t ms = static_cast<uint64_t>(clock.now_ms());
+  uint16_t seq;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (ms <= last_ms) {
+      ms = last_ms;
+      if (++counter > 0x0fff) {  // counter overflow: borrow the next millisecond
+        ++ms;
+        counter = 0;
+      }
+    } else {
+      counter = 0;
+    }
+    last_ms = ms;
+    seq = counter;
+  }
+  std::string r = crypto::random_bytes(8);
+  unsigned char b[16];
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+  b[6] = static_cast<unsigned char>(0x70 | ((seq >> 8) & 0x0f));
+  b[7] = static_cast<unsigned char>(seq & 0xff);
+  for (int i = 0; i < 8; ++i) b[8 + i] = static_cast<unsigned char>(r[i]);
+  b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));
+  char out[37];
+  std::snprintf(out, sizeof out,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                b[15]);
+  return out;
+}
+
+std::string new_uuid_v7() { return new_uuid_v7(Clock::system()); }
+
+}  // namespace sb

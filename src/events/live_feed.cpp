@@ -1,0 +1,135 @@
+#include "events/live_feed.h"
+
+#include <spdlog/spdlog.h>
+
+namespace sb::events {
+
+LiveFeed::LiveFeed(EventLog& log, const Clock& clock, LiveFeedOptions options)
+    : log_(log), clock_(clock), options_(options) {}
+
+LiveFeed::~LiveFeed() { stop(); }
+
+void LiveFeed::start() {
+  fetched_ = log_.head();
+  listener_ = log_.add_listener([this](int64_t) {
+    {
+      std::lock_guard lock(mu_);
+      dirty_ = true;
+    }
+    cv_.notify_one();
+  });
+  thread_ = std::thread([this] { run(); });
+}
+
+void LiveFeed::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (listener_) log_.remove_listener(listener_);
+  if (thread_.joinable()) thread_.join();
+}
+
+uint64_t LiveFeed::subscribe(std::string pattern, int64_t after, std::shared_ptr<LiveSubscriber> sub) {
+  uint64_t id;
+  {
+    std::lock_guard lock(mu_);
+    id = next_id_++;
+    pending_[id] = Sub{std::move(pattern), after, clock_.steady_ms(), std::move(sub)};
+    dirty_ = true;
+  }
+  cv_.notify_one();
+  return id;
+}
+
+void LiveFeed::unsubscribe(uint64_t id) {
+  std::lock_guard lock(mu_);
+  removed_.push_back(id);
+  pending_.erase(id);
+}
+
+size_t LiveFeed::subscriber_count() const {
+  std::lock_guard lock(mu_);
+  return subs_.size() + pending_.size();
+}
+
+void LiveFeed::fill_ring() {
+  for (;;) {
+    Query q;
+    q.after = fetched_;
+    q.limit = 1000;
+    auto batch = log_.read(q);
+    if (!batch.ok()) {
+      spdlog::warn("live feed: read failed: {}", batch.status().to_string());
+      return;
+    }
+    for (auto& e : *batch) {
+      fetched_ = e.sequence;
+      ring_.push_back(std::move(e));
+      if (ring_.size() > options_.ring_size) ring_.pop_front();
+    }
+    if (batch->size() < 1000) return;
+  }
+}
+
+bool LiveFeed::serve(Sub& s, int64_t now) {
+  // Behind the ring: catch up from the Db in pages, then continue from the ring.
+  int64_t ring_start = ring_.empty() ? fetched_ + 1 : ring_.front().sequence;
+  while (s.cursor < ring_start - 1 && s.cursor < fetched_) {
+    Query q;
+    q.type_pattern = s.pattern;
+    q.after = s.cursor;
+    q.limit = 500;
+    auto page = log_.read(q);
+    if (!page.ok()) return true;  // try again next round
+    for (auto& e : *page) {
+      if (e.sequence >= ring_start) break;
+      if (!s.sub->deliver(e)) return false;
+      s.cursor = e.sequence;
+      s.last_sent_ms = now;
+    }
+    if (page->size() < 500 || (!page->empty() && page->back().sequence >= ring_start)) {
+      s.cursor = std::max(s.cursor, ring_start - 1);
+      break;
+    }
+  }
+  for (auto& e : ring_) {
+    if (e.sequence <= s.cursor) continue;
+    if (matches(s.pattern, e.type)) {
+      if (!s.sub->deliver(e)) return false;
+      s.last_sent_ms = now;
+    }
+    s.cursor = e.sequence;
+  }
+  if (now - s.last_sent_ms >= options_.heartbeat_ms) {
+    if (!s.sub->heartbeat()) return false;
+    s.last_sent_ms = now;
+  }
+  return true;
+}
+
+void LiveFeed::run() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms), [&] { return stopping_ || dirty_; });
+      if (stopping_) break;
+      dirty_ = false;
+      for (auto& [id, s] : pending_) subs_.emplace(id, std::move(s));
+      pending_.clear();
+      for (auto id : removed_) subs_.erase(id);
+      removed_.clear();
+    }
+    fill_ring();
+    int64_t now = clock_.steady_ms();
+    for (auto it = subs_.begin(); it != subs_.end();) {
+      if (serve(it->second, now)) ++it;
+      else it = subs_.erase(it);
+    }
+  }
+  subs_.clear();
+}
+
+}  // namespace sb::events

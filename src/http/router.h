@@ -1,0 +1,48 @@
+// Router: the route table (method, path pattern with {params}, handler,
+// access). Matching is by path segments; a path that exists with another
+// method is a 405 with Allow. Not thread-safe to mutate; immutable once the
+// server starts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "http/message.h"
+
+namespace sb::http {
+
+enum class Access {
+  kPublic,  // /health, /ready, /metrics, /.well-known/…
+  kAdmin,   // requires an authenticated principal
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/v1/events/{id}"; used as the metrics label
+  Handler handler;
+  Access access = Access::kAdmin;
+};
+
+struct Match {
+  const Route* route = nullptr;     // null: no route for this method
+  bool path_exists = false;         // some method matches the path (405 vs 404)
+  std::string allow;                // methods for the Allow header
+};
+
+class Router {
+ public:
+  void add(Route route);
+  Match match(const std::string& method, const std::string& path,
+              std::map<std::string, std::string>& params) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  struct Compiled {
+    Route route;
+    std::vector<std::string> segments;  // "{x}" marks a parameter
+  };
+  std::vector<Route> routes_;
+  std::vector<Compiled> compiled_;
+};
+
+}  // namespace sb::http

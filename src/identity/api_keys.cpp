@@ -1,0 +1,95 @@
+#include "identity/api_keys.h"
+
+#include <boost/json.hpp>
+
+#include "core/crypto.h"
+#include "core/ids.h"
+#include "events/event_log.h"
+#include "store/db.h"
+
+namespace sb::identity {
+
+ApiKeys::ApiKeys(store::Db& db, events::EventLog& log, const Clock& clock, int64_t ttl)
+    : db_(db), log_(log), clock_(clock), ttl_ms_(ttl) {}
+
+namespace {
+events::Event key_event(const std::string& type, const std::string& id, const std::string& name,
+                        const Clock& clock) {
+  events::Event e;
+  e.id = new_uuid_v7(clock);
+  e.source = "/switchboard/identity";
+  e.type = type;
+  e.subject = id;
+  e.data_json = boost::json::serialize(boost::json::object{{"key_id", id}, {"name", name}});
+  return e;
+}
+}  // namespace
+
+Result<IssuedKey> ApiKeys::create(const std::string& name, std::optional<std::string> plaintext) {
+  IssuedKey k{new_uuid_v7(clock_), plaintext ? *plaintext : "sbk_" + crypto::random_token(32)};
+  if (k.key.size() < 16) return Status::invalid("admin_key", "must be at least 16 characters");
+  std::string hash = crypto::sha256_hex(k.key);
+  SB_TRY(db_.write([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", {hash}));
+    if (!rows.empty()) {
+      k.id = rows[0].text_at(0);  // already registered (same SWITCHBOARD_ADMIN_KEY on restart)
+      return {};
+    }
+    SB_TRY(tx.exec("DELETE FROM api_keys WHERE key_hash = $1", {hash}));
+    SB_TRY(tx.exec("INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)",
+                   {k.id, name, hash, clock_.now_ms()}));
+    return log_.append(tx, key_event("apikey.created", k.id, name, clock_)).status();
+  }));
+  return k;
+}
+
+Result<IssuedKey> ApiKeys::rotate(const std::string& name) {
+  SB_TRY(db_.write([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT id, name FROM api_keys WHERE revoked_at IS NULL"));
+    SB_TRY(tx.exec("UPDATE api_keys SET revoked_at = $1 WHERE revoked_at IS NULL", {clock_.now_ms()}));
+    for (auto& r : rows)
+      SB_TRY(log_.append(tx, key_event("apikey.revoked", r.text_at(0), r.text_at(1), clock_)));
+    return {};
+  }));
+  {
+    std::lock_guard lock(mu_);
+    cache_.clear();
+  }
+  return create(name);
+}
+
+Result<int64_t> ApiKeys::active_count() {
+  int64_t n = 0;
+  SB_TRY(db_.read([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL"));
+    n = rows.empty() ? 0 : rows[0].int_at(0);
+    return {};
+  }));
+  return n;
+}
+
+Result<std::string> ApiKeys::verify(const std::string& plaintext) {
+  if (plaintext.empty()) return Status::unauthenticated("missing bearer token");
+  std::string hash = crypto::sha256_hex(plaintext);
+  int64_t now = clock_.steady_ms();
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(hash);
+    if (it != cache_.end() && now - it->second.checked_ms < ttl_ms_) return it->second.id;
+  }
+  std::optional<std::string> id;
+  SB_TRY(db_.read([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", {hash}));
+    if (!rows.empty()) id = rows[0].text_at(0);
+    return {};
+  }));
+  std::lock_guard lock(mu_);
+  if (!id) {
+    cache_.erase(hash);
+    return Status::unauthenticated("invalid or revoked API key");
+  }
+  cache_[hash] = {*id, now};
+  return *id;
+}
+
+}  // namespace sb::identity

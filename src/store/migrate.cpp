@@ -1,0 +1,50 @@
+#include <spdlog/spdlog.h>
+
+#include "core/clock.h"
+#include "store/db.h"
+#include "store/migrations.h"
+
+namespace sb::store {
+
+int64_t latest_migration() {
+  const auto& all = compiled_migrations();
+  return all.empty() ? 0 : all.back().version;
+}
+
+Result<int64_t> applied_migration(Db& db) {
+  int64_t v = 0;
+  Status s = db.read([&](Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT MAX(version) FROM schema_migrations"));
+    if (!rows.empty()) v = rows[0].int_at(0);
+    return {};
+  });
+  if (!s) return s;
+  return v;
+}
+
+Status migrate(Db& db) {
+  SB_TRY(db.write([](Tx& tx) -> Status {
+    return tx.exec_script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+  }));
+  for (const Migration& m : compiled_migrations()) {
+    bool applied = false;
+    SB_TRY(db.write([&](Tx& tx) -> Status {
+      // Several instances may start together on PostgreSQL: serialise them.
+      if (tx.engine() == Engine::kPostgres)
+        SB_TRY(tx.query("SELECT pg_advisory_xact_lock(7310001)"));
+      SB_ASSIGN(auto rows, tx.query("SELECT 1 FROM schema_migrations WHERE version = $1", {m.version}));
+      if (!rows.empty()) return {};
+      SB_TRY(tx.exec_script(m.sql));
+      SB_TRY(tx.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                     {m.version, std::string(m.name), Clock::system().now_ms()}));
+      applied = true;
+      return {};
+    }));
+    if (applied) spdlog::info("store: applied migration {:04d}_{}", m.version, m.name);
+  }
+  return {};
+}
+
+}  // namespace sb::store

@@ -1,0 +1,131 @@
+#include "store/sqlite/sqlite_connection.h"
+
+#include <string>
+
+namespace sb::store {
+
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path,
+                                                                 bool readonly,
+                                                                 const Options& options) {
+  sqlite3* db = nullptr;
+  int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+              SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status::unavailable("sqlite open " + path + ": " + msg);
+  }
+  std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  if (!readonly) {
+    SB_TRY(conn->raw("PRAGMA journal_mode=WAL"));
+    std::string sync = "PRAGMA synchronous=" + options.sqlite_synchronous;
+    SB_TRY(conn->raw(sync.c_str()));
+    SB_TRY(conn->raw("PRAGMA foreign_keys=ON"));
+  }
+  return conn;
+}
+
+SqliteConnection::~SqliteConnection() {
+  for (auto& [_, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+Status SqliteConnection::error(const char* what) const {
+  int code = sqlite3_errcode(db_);
+  std::string msg = std::string(what) + ": " + sqlite3_errmsg(db_);
+  if (code == SQLITE_CONSTRAINT) return Status::conflict(msg);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return Status::unavailable(msg);
+  return Status::internal(msg);
+}
+
+Status SqliteConnection::raw(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown";
+    sqlite3_free(err);
+    return sqlite3_errcode(db_) == SQLITE_BUSY ? Status::unavailable(msg) : Status::internal(msg);
+  }
+  return {};
+}
+
+Status SqliteConnection::exec_script(std::string_view sql) { return raw(std::string(sql).c_str()); }
+
+Result<sqlite3_stmt*> SqliteConnection::prepare(std::string_view sql, const Params& params) {
+  std::string key(sql);
+  sqlite3_stmt* stmt = nullptr;
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    stmt = it->second;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+  } else {
+    if (sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT,
+                           &stmt, nullptr) != SQLITE_OK)
+      return error("prepare");
+    cache_.emplace(std::move(key), stmt);
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    // `$N` placeholders: SQLite numbers named parameters by first appearance,
+    // so look each one up by name rather than trusting the order.
+    std::string name = "$" + std::to_string(i + 1);
+    int idx = sqlite3_bind_parameter_index(stmt, name.c_str());
+    if (idx == 0) continue;  // parameter unused by this statement
+    const Value& v = params[i];
+    int rc;
+    if (std::holds_alternative<std::nullptr_t>(v)) rc = sqlite3_bind_null(stmt, idx);
+    else if (auto p = std::get_if<int64_t>(&v)) rc = sqlite3_bind_int64(stmt, idx, *p);
+    else if (auto p = std::get_if<double>(&v)) rc = sqlite3_bind_double(stmt, idx, *p);
+    else {
+      const auto& s = std::get<std::string>(v);
+      rc = sqlite3_bind_text(stmt, idx, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+    }
+    if (rc != SQLITE_OK) return error("bind");
+  }
+  return stmt;
+}
+
+Result<Rows> SqliteConnection::query(std::string_view sql, const Params& params) {
+  SB_ASSIGN(sqlite3_stmt * stmt, prepare(sql, params));
+  Rows rows;
+  int ncol = sqlite3_column_count(stmt);
+  for (;;) {
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) {
+      Status s = error("step");
+      sqlite3_reset(stmt);
+      return s;
+    }
+    std::vector<Value> cols;
+    cols.reserve(ncol);
+    for (int c = 0; c < ncol; ++c) {
+      switch (sqlite3_column_type(stmt, c)) {
+        case SQLITE_NULL: cols.emplace_back(nullptr); break;
+        case SQLITE_INTEGER: cols.emplace_back(static_cast<int64_t>(sqlite3_column_int64(stmt, c))); break;
+        case SQLITE_FLOAT: cols.emplace_back(sqlite3_column_double(stmt, c)); break;
+        default: {
+          auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          cols.emplace_back(std::string(p, sqlite3_column_bytes(stmt, c)));
+        }
+      }
+    }
+    rows.emplace_back(std::move(cols));
+  }
+  sqlite3_reset(stmt);
+  return rows;
+}
+
+Result<int64_t> SqliteConnection::exec(std::string_view sql, const Params& params) {
+  SB_ASSIGN(sqlite3_stmt * stmt, prepare(sql, params));
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {}
+  if (rc != SQLITE_DONE) {
+    Status s = error("step");
+    sqlite3_reset(stmt);
+    return s;
+  }
+  sqlite3_reset(stmt);
+  return static_cast<int64_t>(sqlite3_changes(db_));
+}
+
+}  // namespace sb::store

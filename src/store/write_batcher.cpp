@@ -1,0 +1,106 @@
+#include "store/write_batcher.h"
+
+#include <spdlog/spdlog.h>
+
+namespace sb::store {
+
+WriteBatcher::WriteBatcher(std::vector<std::unique_ptr<WriterConnection>> writers, size_t max_batch)
+    : max_batch_(max_batch < 1 ? 1 : max_batch), writers_(std::move(writers)) {
+  for (auto& w : writers_) threads_.emplace_back([this, c = w.get()] { run(*c); });
+}
+
+WriteBatcher::~WriteBatcher() { close(); }
+
+void WriteBatcher::submit(Db::TxFn fn, Db::Done done) {
+  bool rejected = false;
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) rejected = true;
+    else queue_.push_back({std::move(fn), std::move(done)});
+  }
+  if (rejected) {
+    done(Status::unavailable("database is closing"));
+    return;
+  }
+  cv_.notify_one();
+}
+
+void WriteBatcher::close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_ && threads_.empty()) return;
+    closing_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+  writers_.clear();
+}
+
+void WriteBatcher::run(WriterConnection& conn) {
+  std::vector<Job> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // closing and drained
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    run_batch(conn, batch);
+    batch.clear();
+  }
+}
+
+void WriteBatcher::run_batch(WriterConnection& conn, std::vector<Job>& batch) {
+  const bool single = batch.size() == 1;
+  std::vector<Status> outcome(batch.size());
+  std::vector<std::vector<std::function<void()>>> hooks(batch.size());
+  Status began = conn.raw(conn.begin_sql());
+  if (!began) {
+    for (auto& j : batch) j.done(began);
+    return;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!single) {
+      if (Status s = conn.raw("SAVEPOINT sb_job"); !s) {
+        outcome[i] = s;
+        continue;
+      }
+    }
+    Status s;
+    try {
+      s = batch[i].fn(conn);
+    } catch (const std::exception& e) {
+      s = Status::internal(std::string("write callback threw: ") + e.what());
+    }
+    hooks[i] = conn.take_after_commit();
+    if (!s) {
+      outcome[i] = s;
+      hooks[i].clear();
+      if (single) {
+        conn.raw("ROLLBACK");
+        batch[i].done(s);
+        return;
+      }
+      conn.raw("ROLLBACK TO SAVEPOINT sb_job");
+    }
+    if (!single) conn.raw("RELEASE SAVEPOINT sb_job");
+  }
+  Status committed = conn.raw("COMMIT");
+  if (!committed) {
+    spdlog::error("store: commit of {} writes failed: {}", batch.size(), committed.to_string());
+    conn.raw("ROLLBACK");
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Status s = !outcome[i] ? outcome[i] : committed;
+    if (s)
+      for (auto& h : hooks[i]) h();
+    batch[i].done(std::move(s));
+  }
+}
+
+}  // namespace sb::store

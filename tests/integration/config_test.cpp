@@ -1,0 +1,121 @@
+// Configuration layers, validation, runtime changes (stored + evented),
+// watches and secret redaction, on both engines.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+
+#include "config/config.h"
+#include "events/event_log.h"
+#include "test_databases.h"
+
+namespace sb::config {
+namespace {
+
+namespace bj = boost::json;
+
+class ConfigTest : public ::testing::TestWithParam<store::Engine> {
+ protected:
+  ConfigTest() : db(sb::test::open_test_db(GetParam())), log(*db, clock), config(db.get(), &log, clock) {
+    config.declare({"server.listen", Type::kString, "127.0.0.1:8080", "listen"});
+    config.declare({"http.max_body_bytes", Type::kInt, 1024, "limit", false,
+                    [](const bj::value& v) -> std::optional<std::string> {
+                      if (v.to_number<int64_t>() < 10) return "must be at least 10";
+                      return std::nullopt;
+                    }});
+    config.declare({"email.providers", Type::kStringList, bj::array{"console"}, "chain"});
+    config.declare({"email.sendgrid.*", Type::kString, nullptr, "sendgrid settings"});
+    config.declare({"email.sendgrid.api_key", Type::kString, nullptr, "key", true});
+    config.declare({"feature.on", Type::kBool, false, "flag"});
+  }
+  ManualClock clock;
+  sb::test::TestDb db;
+  events::EventLog log;
+  ConfigService config;
+  sb::test::TempDir dir;
+};
+
+TEST_P(ConfigTest, LayersApplyInOrderDefaultsFileEnvRuntime) {
+  EXPECT_EQ(config.get_string("server.listen"), "127.0.0.1:8080");
+  std::ofstream(dir.file("c.toml")) << "[server]\nlisten = \"0.0.0.0:1\"\n[http]\nmax_body_bytes = 2048\n";
+  ASSERT_TRUE(config.load_file(dir.file("c.toml")));
+  EXPECT_EQ(config.get_string("server.listen"), "0.0.0.0:1");
+  EXPECT_EQ(config.entry("server.listen")->layer, Layer::kFile);
+  std::vector<std::string> env_s = {"SWITCHBOARD_SERVER__LISTEN=1.2.3.4:5", "SWITCHBOARD_EMAIL__PROVIDERS=sendgrid, smtp",
+                                    "SWITCHBOARD_ADMIN_KEY=ignored", "HOME=/root"};
+  std::vector<char*> env;
+  for (auto& s : env_s) env.push_back(s.data());
+  env.push_back(nullptr);
+  ASSERT_TRUE(config.load_env(env.data()));
+  EXPECT_EQ(config.get_string("server.listen"), "1.2.3.4:5");
+  EXPECT_EQ(config.get_list("email.providers"), (std::vector<std::string>{"sendgrid", "smtp"}));
+  EXPECT_EQ(config.get_int("http.max_body_bytes"), 2048);
+  ASSERT_TRUE(config.set("server.listen", "9.9.9.9:9", "test"));
+  EXPECT_EQ(config.get_string("server.listen"), "9.9.9.9:9");
+  ASSERT_TRUE(config.unset("server.listen", "test"));
+  EXPECT_EQ(config.get_string("server.listen"), "1.2.3.4:5");
+  EXPECT_EQ(config.unset("server.listen", "test").code(), Code::kNotFound);
+}
+
+TEST_P(ConfigTest, RejectsUnknownKeysAndBadValuesNamingTheKey) {
+  Status unknown = config.set("nope.key", 1, "t");
+  ASSERT_EQ(unknown.code(), Code::kInvalidArgument);
+  EXPECT_EQ(unknown.fields()[0].field, "nope.key");
+  EXPECT_EQ(config.set("http.max_body_bytes", "big", "t").fields()[0].field, "http.max_body_bytes");
+  EXPECT_FALSE(config.set("http.max_body_bytes", 5, "t"));  // custom validator
+  EXPECT_FALSE(config.set("email.providers", bj::array{"a", 1}, "t"));
+  EXPECT_TRUE(config.set("email.sendgrid.base_url", "http://127.0.0.1:1", "t"));  // family key
+  std::ofstream(dir.file("bad.toml")) << "[http]\nmax_body_bytes = \"x\"\n[zzz]\nq = 1\n";
+  Status file = config.load_file(dir.file("bad.toml"));
+  ASSERT_FALSE(file);
+  ASSERT_EQ(file.fields().size(), 2u);
+  EXPECT_NE(file.message().find("bad.toml"), std::string::npos);
+  std::ofstream(dir.file("broken.toml")) << "[http\n";
+  EXPECT_NE(config.load_file(dir.file("broken.toml")).message().find("broken.toml:1"), std::string::npos);
+  // Nothing invalid was stored or evented.
+  EXPECT_EQ(log.read({"config.updated", "", 0, 100})->size(), 1u);
+}
+
+TEST_P(ConfigTest, RuntimeChangesPersistEmitEventsAndNotifyWatchers) {
+  std::vector<std::string> seen;
+  config.watch("email.", [&](const std::string& k) { seen.push_back(k); });
+  ASSERT_TRUE(config.set("email.providers", bj::array{"sendgrid", "console"}, "admin-key:1"));
+  ASSERT_TRUE(config.set("feature.on", true, "admin-key:1"));
+  EXPECT_EQ(seen, (std::vector<std::string>{"email.providers"}));
+  auto evs = log.read({"config.updated", "", 0, 100});
+  ASSERT_EQ(evs->size(), 2u);
+  auto data = bj::parse(evs->front().envelope).at("data");
+  EXPECT_EQ(data.at("key").as_string(), "email.providers");
+  EXPECT_EQ(data.at("actor").as_string(), "admin-key:1");
+
+  // A second instance on the same Db sees the value at start and applies later changes from the log.
+  ConfigService other(db.get(), &log, clock);
+  other.declare({"email.providers", Type::kStringList, bj::array{"console"}, "chain"});
+  other.declare({"feature.on", Type::kBool, false, "flag"});
+  ASSERT_TRUE(other.load_runtime());
+  EXPECT_EQ(other.get_list("email.providers"), (std::vector<std::string>{"sendgrid", "console"}));
+  std::vector<std::string> other_seen;
+  other.watch("feature.", [&](const std::string& k) { other_seen.push_back(k); });
+  ASSERT_TRUE(config.set("feature.on", false, "t"));
+  auto latest = log.read({"config.updated", "", evs->back().sequence, 10});
+  ASSERT_EQ(latest->size(), 1u);
+  other.apply_event(*events::parse_stored(latest->front().sequence, latest->front().envelope));
+  EXPECT_FALSE(other.get_bool("feature.on"));
+  EXPECT_EQ(other_seen, (std::vector<std::string>{"feature.on"}));
+}
+
+TEST_P(ConfigTest, SecretsAreRedactedInListingsAndEvents) {
+  ASSERT_TRUE(config.set("email.sendgrid.api_key", "SG.super-secret", "t"));
+  EXPECT_EQ(config.get_string("email.sendgrid.api_key"), "SG.super-secret");
+  EXPECT_EQ(config.entry("email.sendgrid.api_key")->value.as_string(), "********");
+  for (auto& e : config.list("email."))
+    if (e.key == "email.sendgrid.api_key") EXPECT_EQ(e.value.as_string(), "********");
+  auto evs = log.read({"config.updated", "", 0, 100});
+  ASSERT_EQ(evs->size(), 1u);
+  EXPECT_EQ(evs->front().envelope.find("super-secret"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ConfigTest, ::testing::ValuesIn(sb::test::all_engines()), sb::test::engine_name);
+
+}  // namespace
+}  // namespace sb::config

@@ -1,0 +1,118 @@
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/metrics.h"
+#include "core/result.h"
+
+namespace sb {
+namespace {
+
+TEST(Uuid, V7IsVersionedAndOrderedWithinOneMillisecond) {
+  ManualClock clock;
+  std::string prev = new_uuid_v7(clock);
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = new_uuid_v7(clock);
+    ASSERT_EQ(id.size(), 36u);
+    EXPECT_EQ(id[14], '7');
+    EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b');
+    EXPECT_LT(prev, id);
+    prev = id;
+  }
+}
+
+TEST(Crypto, HmacSha256MatchesRfc4231Case2) {
+  std::string mac = crypto::hmac_sha256("Jefe", "what do ya want for nothing?");
+  EXPECT_EQ(crypto::hex_encode(mac),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  crypto::HmacSha256 keyed("Jefe");
+  EXPECT_EQ(keyed.sign("what do ya want for nothing?"), mac);
+  EXPECT_EQ(keyed.sign("what do ya want for nothing?"), mac);  // context reusable
+}
+
+TEST(Crypto, Base64RoundTripsAndRejectsGarbage) {
+  for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) {
+    auto enc = crypto::base64_encode(s);
+    auto dec = crypto::base64_decode(enc);
+    ASSERT_TRUE(dec.has_value()) << s;
+    EXPECT_EQ(*dec, s);
+  }
+  EXPECT_EQ(crypto::base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_FALSE(crypto::base64_decode("abc").has_value());
+  EXPECT_EQ(crypto::base64url_encode("\xfb\xff"), "-_8");
+}
+
+TEST(Crypto, ConstantTimeEqual) {
+  EXPECT_TRUE(crypto::constant_time_equal("abc", "abc"));
+  EXPECT_FALSE(crypto::constant_time_equal("abc", "abd"));
+  EXPECT_FALSE(crypto::constant_time_equal("abc", "ab"));
+}
+
+TEST(Clock, Rfc3339RoundTripAndOffsets) {
+  int64_t ms = 0;
+  ASSERT_TRUE(parse_rfc3339("2026-11-23T13:17:17.123Z", ms));
+  EXPECT_EQ(format_rfc3339(ms), "2026-11-23T13:17:17.123Z");
+  int64_t ms2 = 0;
+  ASSERT_TRUE(parse_rfc3339("2026-11-23T14:17:17.123+01:00", ms2));
+  EXPECT_EQ(ms, ms2);
+  EXPECT_FALSE(parse_rfc3339("2026-11-23", ms));
+  EXPECT_FALSE(parse_rfc3339("2026-13-23T00:00:00Z", ms));
+  EXPECT_FALSE(parse_rfc3339("2026-11-23T00:00:00", ms));
+}
+
+TEST(Json, ParseRejectsMalformedAndTooDeep) {
+  EXPECT_TRUE(json::parse(R"({"a":[1,2,3]})").ok());
+  auto bad = json::parse("{\"a\":");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().fields().at(0).field, "body");
+  std::string deep(65, '[');
+  deep += std::string(65, ']');
+  auto too_deep = json::parse(deep);
+  ASSERT_FALSE(too_deep.ok());
+  EXPECT_NE(too_deep.status().message().find("deeper"), std::string::npos);
+  std::string ok_depth(64, '[');
+  ok_depth += std::string(64, ']');
+  EXPECT_TRUE(json::parse(ok_depth).ok());
+}
+
+TEST(Json, FieldAccessorsNameTheField) {
+  auto v = json::parse(R"({"name":5,"n":"x"})").value();
+  std::string s;
+  Status st = json::get_string(v.as_object(), "name", s, true, "/data");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.fields()[0].field, "/data/name");
+  int64_t n = 0;
+  EXPECT_FALSE(json::get_int(v.as_object(), "n", n, true));
+  EXPECT_FALSE(json::get_string(v.as_object(), "missing", s, true));
+  EXPECT_TRUE(json::get_string(v.as_object(), "missing", s, false));
+}
+
+TEST(Metrics, RendersPrometheusText) {
+  metrics::Registry r;
+  r.counter("sb_things_total", "Things.", {{"kind", "a\"b"}}).inc(2);
+  r.histogram("sb_latency_seconds", "Latency.", {}, {0.1, 1}).observe(0.5);
+  std::string text = r.render();
+  EXPECT_NE(text.find("# TYPE sb_things_total counter"), std::string::npos);
+  EXPECT_NE(text.find("sb_things_total{kind=\"a\\\"b\"} 2"), std::string::npos);
+  EXPECT_NE(text.find("sb_latency_seconds_bucket{le=\"0.1\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("sb_latency_seconds_bucket{le=\"+Inf\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("sb_latency_seconds_count 1"), std::string::npos);
+}
+
+TEST(Result, TryAndAssignPropagate) {
+  auto f = [](bool fail) -> Result<int> {
+    if (fail) return Status::not_found("nope");
+    return 7;
+  };
+  auto g = [&](bool fail) -> Status {
+    SB_ASSIGN(int v, f(fail));
+    return v == 7 ? Status() : Status::internal("bad");
+  };
+  EXPECT_TRUE(g(false));
+  EXPECT_EQ(g(true).code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace sb

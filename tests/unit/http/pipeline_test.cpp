@@ -1,0 +1,129 @@
+// Router and pipeline without sockets: matching, 404/405, authentication,
+// request ids, problem+json, and that async handlers can answer later.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "http/pipeline.h"
+#include "http/problem.h"
+#include "http/router.h"
+
+namespace sb::http {
+namespace {
+
+class FixedAuth : public Authenticator {
+ public:
+  Result<std::string> authenticate(const Request& req) override {
+    if (req.header("authorization") == "Bearer good") return std::string("admin-key:1");
+    return Status::unauthenticated("bad key");
+  }
+};
+
+struct Fixture : ::testing::Test {
+  Router router;
+  FixedAuth auth;
+  metrics::Registry metrics;
+  ManualClock clock;
+  std::unique_ptr<Pipeline> pipeline;
+  Respond deferred;
+
+  void SetUp() override {
+    router.add({"GET", "/health", sync([](Request&) { return Response::json(200, "{}"); }), Access::kPublic});
+    router.add({"GET", "/v1/things/{id}", sync([](Request& r) {
+                  return Response::json(200, "{\"id\":\"" + r.params["id"] + "\",\"who\":\"" + r.principal + "\"}");
+                }), Access::kAdmin});
+    router.add({"POST", "/v1/things", [this](Request&, Respond d) { deferred = std::move(d); }, Access::kAdmin});
+    router.add({"GET", "/v1/boom", sync([](Request&) -> Response { throw std::runtime_error("bug"); }), Access::kPublic});
+    pipeline = std::make_unique<Pipeline>(router, &auth, &metrics, clock, PipelineOptions{false});
+  }
+
+  Response call(std::string method, std::string path, std::vector<std::pair<std::string, std::string>> headers = {}) {
+    Request req;
+    req.method = std::move(method);
+    req.path = std::move(path);
+    req.headers = std::move(headers);
+    Response out;
+    pipeline->handle(req, [&](Response r) { out = std::move(r); });
+    return out;
+  }
+  static std::string header(const Response& r, const std::string& name) {
+    for (auto& [k, v] : r.headers)
+      if (k == name) return v;
+    return {};
+  }
+};
+
+TEST_F(Fixture, MatchesPathParamsAndRequiresAuthOnAdminRoutes) {
+  EXPECT_EQ(call("GET", "/health").status, 200);
+  Response unauth = call("GET", "/v1/things/42");
+  EXPECT_EQ(unauth.status, 401);
+  EXPECT_EQ(header(unauth, "Content-Type"), "application/problem+json");
+  EXPECT_EQ(header(unauth, "WWW-Authenticate"), "Bearer");
+  Response ok = call("GET", "/v1/things/a%20b", {{"authorization", "Bearer good"}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, R"({"id":"a b","who":"admin-key:1"})");
+}
+
+TEST_F(Fixture, UnknownPathIs404AndWrongMethodIs405WithAllow) {
+  Response nf = call("GET", "/v1/nothing");
+  EXPECT_EQ(nf.status, 404);
+  Response na = call("DELETE", "/health");
+  EXPECT_EQ(na.status, 405);
+  EXPECT_EQ(header(na, "Allow"), "GET");
+  EXPECT_EQ(call("HEAD", "/health").status, 200);  // HEAD served by GET
+}
+
+TEST_F(Fixture, RequestIdIsHonouredWhenSaneAndGeneratedOtherwise) {
+  EXPECT_EQ(header(call("GET", "/health", {{"x-request-id", "abc-123"}}), "X-Request-Id"), "abc-123");
+  std::string generated = header(call("GET", "/health", {{"x-request-id", "bad id\r\nx"}}), "X-Request-Id");
+  EXPECT_EQ(generated.size(), 36u);
+}
+
+TEST_F(Fixture, AsyncHandlerRespondsLaterAndIsCounted) {
+  Request req;
+  req.method = "POST";
+  req.path = "/v1/things";
+  req.headers = {{"authorization", "Bearer good"}};
+  std::optional<Response> out;
+  pipeline->handle(req, [&](Response r) { out = std::move(r); });
+  EXPECT_FALSE(out.has_value());
+  ASSERT_TRUE(deferred);
+  deferred(Response::json(201, "{}"));
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->status, 201);
+  EXPECT_NE(metrics.render().find(R"(sb_http_requests_total{method="POST",route="/v1/things",status="201"} 1)"),
+            std::string::npos);
+}
+
+TEST_F(Fixture, ThrowingHandlerBecomesA500WithoutLeakingDetails) {
+  Response r = call("GET", "/v1/boom");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body.find("bug"), std::string::npos);
+}
+
+TEST(Problem, NamesEveryInvalidField) {
+  Response r = problem(Status::invalid({{"/a", "is required"}, {"/b", "must be a string"}}), "rid");
+  EXPECT_EQ(r.status, 400);
+  auto v = boost::json::parse(r.body);
+  EXPECT_EQ(v.at("status").as_int64(), 400);
+  EXPECT_EQ(v.at("request_id").as_string(), "rid");
+  EXPECT_EQ(v.at("errors").as_array().size(), 2u);
+  EXPECT_EQ(v.at("errors").as_array()[1].at("field").as_string(), "/b");
+  EXPECT_EQ(status_for(Code::kResourceExhausted), 429);
+  EXPECT_EQ(status_for(Code::kConflict), 409);
+}
+
+TEST(Request, QueryParamsArePercentDecoded) {
+  Request r;
+  r.query = "type=user.%2A&subject=a+b&empty=&flag";
+  EXPECT_EQ(r.query_param("type"), "user.*");
+  EXPECT_EQ(r.query_param("subject"), "a b");
+  EXPECT_EQ(r.query_param("empty"), "");
+  EXPECT_EQ(r.query_param("flag"), "");
+  EXPECT_FALSE(r.query_param("missing").has_value());
+}
+
+}  // namespace
+}  // namespace sb::http
