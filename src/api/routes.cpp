@@ -4,6 +4,7 @@
 #include "api/events_api.h"
 #include "api/health_api.h"
 #include "api/services.h"
+#include "api/subscriptions_api.h"
 #include "http/router.h"
 
 namespace sb::api {
@@ -25,6 +26,12 @@ void add_routes(http::Router& r, const Services& s) {
   r.add({"POST", "/v1/events", [&s](Request& q, Respond d) { publish_events(s, q, std::move(d)); }, Access::kAdmin});
   r.add({"GET", "/v1/events", bind(list_events), Access::kAdmin});
   r.add({"GET", "/v1/events/stream", bind(stream_events), Access::kAdmin});
+  // Durable subscriptions
+  r.add({"POST", "/v1/subscriptions", bind(create_subscription), Access::kAdmin});
+  r.add({"GET", "/v1/subscriptions", bind(list_subscriptions), Access::kAdmin});
+  r.add({"GET", "/v1/subscriptions/{id}", bind(get_subscription), Access::kAdmin});
+  r.add({"DELETE", "/v1/subscriptions/{id}", bind(delete_subscription), Access::kAdmin});
+  r.add({"POST", "/v1/subscriptions/{id}/replay", bind(replay_subscription), Access::kAdmin});
   // Configuration
   r.add({"GET", "/v1/config", bind(list_config), Access::kAdmin});
   r.add({"GET", "/v1/config/{key}", bind(get_config), Access::kAdmin});

@@ -1,12 +1,41 @@
 #include "events/event_log.h"
 
+#include <algorithm>
 #include <future>
+#include <set>
 
-#include "core/ids.h"
 #include "core/metrics.h"
 #include "store/db.h"
 
 namespace sb::events {
+
+namespace {
+// Multi-row statements come in a few fixed sizes so each engine caches a
+// handful of prepared statements instead of one per batch size.
+constexpr size_t kChunks[] = {64, 16, 4, 1};
+constexpr size_t kMaxCoalesced = 2048;  // events per coalesced publish write
+
+size_t chunk_for(size_t remaining) {
+  for (size_t c : kChunks)
+    if (remaining >= c) return c;
+  return 1;
+}
+
+std::string placeholders(size_t rows, size_t cols, size_t first = 1) {
+  std::string out;
+  size_t p = first;
+  for (size_t r = 0; r < rows; ++r) {
+    out += r ? ",(" : "(";
+    for (size_t c = 0; c < cols; ++c) {
+      if (c) out += ',';
+      out += '$';
+      out += std::to_string(p++);
+    }
+    out += ')';
+  }
+  return out;
+}
+}  // namespace
 
 EventLog::EventLog(store::Db& db, const Clock& clock, metrics::Registry* metrics)
     : db_(db), clock_(clock) {
@@ -22,42 +51,83 @@ Result<Appended> EventLog::append(store::Tx& tx, Event event) {
 }
 
 Result<std::vector<Appended>> EventLog::append(store::Tx& tx, std::vector<Event> events) {
-  std::vector<Appended> out;
-  out.reserve(events.size());
+  std::vector<Appended> out(events.size());
   if (events.empty()) return out;
-  // One counter bump per call reserves a block of sequences. On PostgreSQL the
-  // row lock it takes also orders concurrent appenders by commit.
-  SB_ASSIGN(auto rows, tx.query("UPDATE counters SET value = value + $1 WHERE name = 'events' RETURNING value",
-                                {static_cast<int64_t>(events.size())}));
-  if (rows.empty()) return Status::internal("events counter missing; were migrations applied?");
-  int64_t next = rows[0].int_at(0) - static_cast<int64_t>(events.size()) + 1;
-  int64_t now = clock_.now_ms();
-  int64_t fresh = 0;
-  int64_t max_seq = 0;
-  for (Event& e : events) {
-    SB_ASSIGN(auto dup, tx.query("SELECT sequence FROM events WHERE source = $1 AND id = $2",
-                                 {e.source, e.id}));
-    if (!dup.empty()) {
-      // Idempotent publish: the sequence reserved for it stays unused (gaps are allowed).
-      out.push_back({dup[0].int_at(0), e.id, true});
-      ++next;
-      continue;
+
+  // 1. Idempotency: which (source, id) pairs are already stored? One query
+  //    per source and chunk of ids, served by the unique index.
+  std::map<std::pair<std::string, std::string>, int64_t> existing;
+  std::map<std::string, std::vector<std::string>> ids_by_source;
+  for (auto& e : events) ids_by_source[e.source].push_back(e.id);
+  for (auto& [source, ids] : ids_by_source) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (size_t i = 0; i < ids.size();) {
+      size_t n = chunk_for(ids.size() - i);
+      std::string sql = "SELECT id, sequence FROM events WHERE source = $1 AND id IN " + placeholders(1, n, 2);
+      store::Params params{source};
+      for (size_t k = 0; k < n; ++k) params.emplace_back(ids[i + k]);
+      SB_ASSIGN(auto rows, tx.query(sql, params));
+      for (auto& r : rows) existing[{source, r.text_at(0)}] = r.int_at(1);
+      i += n;
     }
+  }
+
+  // 2. Reserve sequences for the new events with one counter bump. On
+  //    PostgreSQL the row lock it takes orders concurrent appenders by commit.
+  std::vector<size_t> fresh;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto key = std::make_pair(events[i].source, events[i].id);
+    if (existing.count(key) || !seen.insert(key).second) continue;
+    fresh.push_back(i);
+  }
+  int64_t next = 0;
+  if (!fresh.empty()) {
+    SB_ASSIGN(auto rows, tx.query("UPDATE counters SET value = value + $1 WHERE name = 'events' RETURNING value",
+                                  {static_cast<int64_t>(fresh.size())}));
+    if (rows.empty()) return Status::internal("events counter missing; were migrations applied?");
+    next = rows[0].int_at(0) - static_cast<int64_t>(fresh.size()) + 1;
+  }
+  int64_t now = clock_.now_ms();
+  std::map<std::pair<std::string, std::string>, int64_t> assigned;
+  for (size_t i : fresh) {
+    Event& e = events[i];
     if (e.time_ms == 0) e.time_ms = now;
     e.sequence = next++;
-    std::string env = envelope_json(e);
-    SB_TRY(tx.exec(
-        "INSERT INTO events (sequence, id, source, type, subject, time_ms, envelope) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        {e.sequence, e.id, e.source, e.type,
-         e.subject.empty() ? store::Value(nullptr) : store::Value(e.subject), e.time_ms, env}));
-    out.push_back({e.sequence, e.id, false});
-    max_seq = e.sequence;
-    ++fresh;
+    assigned[{e.source, e.id}] = e.sequence;
   }
-  if (fresh > 0) {
-    tx.after_commit([this, max_seq, fresh] {
-      if (appended_) appended_->inc(static_cast<double>(fresh));
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto key = std::make_pair(events[i].source, events[i].id);
+    if (auto it = existing.find(key); it != existing.end()) out[i] = {it->second, events[i].id, true};
+    else out[i] = {assigned[key], events[i].id, events[i].sequence == 0};
+  }
+
+  // 3. Insert the new events, several rows per statement.
+  for (size_t i = 0; i < fresh.size();) {
+    size_t n = chunk_for(fresh.size() - i);
+    std::string sql = "INSERT INTO events (sequence, id, source, type, subject, time_ms, envelope) VALUES " +
+                      placeholders(n, 7);
+    store::Params params;
+    params.reserve(n * 7);
+    for (size_t k = 0; k < n; ++k) {
+      const Event& e = events[fresh[i + k]];
+      params.emplace_back(e.sequence);
+      params.emplace_back(e.id);
+      params.emplace_back(e.source);
+      params.emplace_back(e.type);
+      params.emplace_back(e.subject.empty() ? store::Value(nullptr) : store::Value(e.subject));
+      params.emplace_back(e.time_ms);
+      params.emplace_back(envelope_json(e));
+    }
+    SB_TRY(tx.exec(sql, params));
+    i += n;
+  }
+  if (!fresh.empty()) {
+    int64_t max_seq = events[fresh.back()].sequence;
+    double count = static_cast<double>(fresh.size());
+    tx.after_commit([this, max_seq, count] {
+      if (appended_) appended_->inc(count);
       advance_head(max_seq);
     });
   }
@@ -65,17 +135,69 @@ Result<std::vector<Appended>> EventLog::append(store::Tx& tx, std::vector<Event>
 }
 
 void EventLog::publish_async(std::vector<Event> events, PublishDone done) {
-  auto result = std::make_shared<std::vector<Appended>>();
-  auto input = std::make_shared<std::vector<Event>>(std::move(events));
+  {
+    std::lock_guard lock(pub_mu_);
+    pending_.push_back({std::move(events), std::move(done)});
+    if (flushing_) return;  // the write in flight will pick this up next
+    flushing_ = true;
+  }
+  flush_pending();
+}
+
+void EventLog::flush_pending() {
+  auto group = std::make_shared<std::vector<PendingPublish>>();
+  {
+    std::lock_guard lock(pub_mu_);
+    size_t total = 0;
+    size_t take = 0;
+    while (take < pending_.size() && (take == 0 || total + pending_[take].events.size() <= kMaxCoalesced))
+      total += pending_[take++].events.size();
+    group->assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + take));
+    pending_.erase(pending_.begin(), pending_.begin() + take);
+  }
+  auto results = std::make_shared<std::vector<Appended>>();
   db_.write_async(
-      [this, input, result](store::Tx& tx) -> Status {
-        // The callback may in principle be retried; append a copy each time.
-        SB_ASSIGN(*result, append(tx, *input));
+      [this, group, results](store::Tx& tx) -> Status {
+        std::vector<Event> all;
+        for (auto& p : *group) all.insert(all.end(), p.events.begin(), p.events.end());
+        SB_ASSIGN(*results, append(tx, std::move(all)));
         return {};
       },
-      [result, done = std::move(done)](Status s) {
-        if (!s) done(std::move(s));
-        else done(std::move(*result));
+      [this, group, results](Status s) {
+        if (s) {
+          size_t at = 0;
+          for (auto& p : *group) {
+            std::vector<Appended> mine(results->begin() + at, results->begin() + at + p.events.size());
+            at += p.events.size();
+            p.done(std::move(mine));
+          }
+        } else if (group->size() == 1) {
+          (*group)[0].done(s);
+        } else {
+          // One publish in the group broke the shared write (e.g. a race on
+          // (source, id) with another instance): retry each on its own so
+          // the others are not failed with it.
+          for (auto& p : *group) {
+            auto events = std::make_shared<std::vector<Event>>(std::move(p.events));
+            auto res = std::make_shared<std::vector<Appended>>();
+            db_.write_async(
+                [this, events, res](store::Tx& tx) -> Status {
+                  SB_ASSIGN(*res, append(tx, *events));
+                  return {};
+                },
+                [res, done = std::move(p.done)](Status st) {
+                  if (st) done(std::move(*res));
+                  else done(st);
+                });
+          }
+        }
+        bool more;
+        {
+          std::lock_guard lock(pub_mu_);
+          more = !pending_.empty();
+          if (!more) flushing_ = false;
+        }
+        if (more) flush_pending();
       });
 }
 

@@ -74,6 +74,12 @@ class EventLog {
 
  private:
   void advance_head(int64_t seq);
+  void flush_pending();
+
+  struct PendingPublish {
+    std::vector<Event> events;
+    PublishDone done;
+  };
 
   store::Db& db_;
   const Clock& clock_;
@@ -82,6 +88,11 @@ class EventLog {
   std::mutex mu_;
   uint64_t next_listener_ = 1;                                        // guarded by mu_
   std::map<uint64_t, std::function<void(int64_t)>> listeners_;  // guarded by mu_
+  // Concurrent publishes are coalesced into one write: while one is being
+  // committed, new ones wait here and go together in the next.
+  std::mutex pub_mu_;
+  std::vector<PendingPublish> pending_;  // guarded by pub_mu_
+  bool flushing_ = false;                // guarded by pub_mu_
 };
 
 }  // namespace sb::events

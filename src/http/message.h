@@ -28,6 +28,7 @@ struct Request {
   std::string request_id;
   std::string remote_ip;
   std::string principal;  // who authenticated ("admin-key:<id>"), empty if none
+  std::string route;      // pattern of the matched route ("unmatched" if none); set by the pipeline
 
   std::string_view header(std::string_view lower_name) const;
   // First value of a query parameter, percent-decoded.

@@ -2,23 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/json.hpp>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <unordered_map>
 
-#include "core/crypto.h"
+#include "core/access_log.h"
 #include "core/ids.h"
-#include "core/log.h"
 #include "core/metrics.h"
 #include "http/problem.h"
 
 namespace sb::http {
 namespace {
-
-int64_t now_us() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
@@ -28,7 +23,28 @@ bool valid_request_id(std::string_view id) {
   return true;
 }
 
+// RFC 3339 time for the access log; the formatted second is cached per thread.
+void append_time(std::string& out, int64_t unix_ms) {
+  thread_local int64_t cached_sec = -1;
+  thread_local std::string cached;
+  int64_t sec = unix_ms / 1000;
+  if (sec != cached_sec) {
+    cached = format_rfc3339(sec * 1000);
+    cached.resize(cached.size() - 5);  // drop ".000Z"
+    cached_sec = sec;
+  }
+  char ms[8];
+  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(unix_ms % 1000));
+  out += cached;
+  out += ms;
+}
+
 }  // namespace
+
+int64_t Pipeline::now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
 
 struct Pipeline::Impl {
   const Router& router;
@@ -36,6 +52,7 @@ struct Pipeline::Impl {
   metrics::Registry* metrics;
   const Clock& clock;
   PipelineOptions options;
+  log::AccessLog access_log;
 
   // Series lookups go through the registry's mutex once per (route, method,
   // status) per thread; after that the hot path is an atomic add.
@@ -50,93 +67,115 @@ struct Pipeline::Impl {
       cache.clear();
       owner = this;
     }
-    std::string key = route;
+    thread_local std::string key;
+    key.assign(route);
     key += ' ';
     key += method;
     key += ' ';
-    key += std::to_string(status);
+    key += static_cast<char>('0' + status / 100);
+    key += static_cast<char>('0' + status / 10 % 10);
+    key += static_cast<char>('0' + status % 10);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
     Series s{&metrics->counter("sb_http_requests_total", "HTTP requests by route, method and status.",
                                {{"method", method}, {"route", route}, {"status", std::to_string(status)}}),
              &metrics->histogram("sb_http_request_duration_seconds", "HTTP request latency.",
                                  {{"method", method}, {"route", route}})};
-    cache.emplace(std::move(key), s);
+    cache.emplace(key, s);
     return s;
-  }
-
-  void finish(const Request& req, const std::string& route, int status, int64_t start_us) {
-    int64_t dur_us = now_us() - start_us;
-    if (metrics) {
-      Series s = series(route, req.method, status);
-      s.requests->inc();
-      s.latency->observe(static_cast<double>(dur_us) / 1e6);
-    }
-    if (options.access_log) {
-      boost::json::object line{{"time", format_rfc3339(clock.now_ms())},
-                               {"request_id", req.request_id},
-                               {"method", req.method},
-                               {"path", req.path},
-                               {"route", route},
-                               {"status", status},
-                               {"duration_ms", static_cast<double>(dur_us) / 1000.0},
-                               {"remote", req.remote_ip}};
-      if (!req.principal.empty()) line["principal"] = req.principal;
-      log::access().info(boost::json::serialize(line));
-    }
   }
 };
 
 Pipeline::Pipeline(const Router& router, Authenticator* auth, metrics::Registry* metrics,
                    const Clock& clock, PipelineOptions options)
-    : impl_(std::make_unique<Impl>(Impl{router, auth, metrics, clock, options})) {}
+    : impl_(std::make_unique<Impl>(Impl{router, auth, metrics, clock, options,
+                                        log::AccessLog(options.access_log ? 1 : -1)})) {}
 Pipeline::~Pipeline() = default;
 
-void Pipeline::record(const Request& req, const std::string& route, int status, int64_t start_us) {
-  impl_->finish(req, route, status, start_us);
+void Pipeline::finish(const Request& req, int status, int64_t start_us) {
+  int64_t dur_us = now_us() - start_us;
+  const std::string& route = req.route.empty() ? std::string("unmatched") : req.route;
+  if (impl_->metrics) {
+    auto s = impl_->series(route, req.method, status);
+    s.requests->inc();
+    s.latency->observe(static_cast<double>(dur_us) / 1e6);
+  }
+  if (impl_->access_log.enabled()) {
+    thread_local std::string line;
+    line.assign("{\"time\":\"");
+    append_time(line, impl_->clock.now_ms());
+    line += "\",\"request_id\":";
+    log::append_json_string(line, req.request_id);
+    line += ",\"method\":";
+    log::append_json_string(line, req.method);
+    line += ",\"path\":";
+    log::append_json_string(line, req.path);
+    line += ",\"route\":";
+    log::append_json_string(line, route);
+    char num[64];
+    std::snprintf(num, sizeof num, ",\"status\":%d,\"duration_ms\":%.3f,\"remote\":", status, dur_us / 1000.0);
+    line += num;
+    log::append_json_string(line, req.remote_ip);
+    if (!req.principal.empty()) {
+      line += ",\"principal\":";
+      log::append_json_string(line, req.principal);
+    }
+    line += '}';
+    impl_->access_log.append(line);
+  }
 }
 
+void Pipeline::flush_access_log() { impl_->access_log.flush_this_thread(); }
+
 void Pipeline::handle(Request& req, Respond respond) {
-  int64_t start = now_us();
   std::string_view given = req.header("x-request-id");
   req.request_id = valid_request_id(given) ? std::string(given) : new_uuid_v7(impl_->clock);
 
   Match m = impl_->router.match(req.method, req.path, req.params);
-  auto reply = [this, &req, start, respond = std::move(respond)](const std::string& route, Response r) {
+  // Respond exactly once, even if a buggy handler both answers and throws.
+  struct Once {
+    Respond respond;
+    std::atomic<bool> done{false};
+  };
+  auto once = std::make_shared<Once>();
+  once->respond = std::move(respond);
+  auto reply = [&req, once](Response r) {
+    if (once->done.exchange(true)) return;
     r.headers.emplace_back("X-Request-Id", req.request_id);
-    impl_->finish(req, route, r.status, start);
-    respond(std::move(r));
+    once->respond(std::move(r));
   };
   if (!m.route) {
+    req.route = "unmatched";
     if (m.path_exists) {
       Response r = problem(405, "method-not-allowed", "Method not allowed",
                            req.method + " is not supported on " + req.path, req.request_id);
       r.headers.emplace_back("Allow", m.allow);
-      reply("unmatched", std::move(r));
+      reply(std::move(r));
     } else {
-      reply("unmatched", problem(404, "not-found", "Not found", "no route for " + req.path, req.request_id));
+      reply(problem(404, "not-found", "Not found", "no route for " + req.path, req.request_id));
     }
     return;
   }
   const Route& route = *m.route;
+  req.route = route.pattern;
   if (route.access != Access::kPublic) {
     if (!impl_->auth) {
-      reply(route.pattern, problem(Status::unauthenticated("no authenticator configured"), req.request_id));
+      reply(problem(Status::unauthenticated("no authenticator configured"), req.request_id));
       return;
     }
     auto who = impl_->auth->authenticate(req);
     if (!who.ok()) {
-      reply(route.pattern, problem(who.status(), req.request_id));
+      reply(problem(who.status(), req.request_id));
       return;
     }
     req.principal = *who;
   }
   try {
-    route.handler(req, [reply, pattern = route.pattern](Response r) mutable { reply(pattern, std::move(r)); });
+    route.handler(req, reply);
   } catch (const std::exception& e) {
-    // A handler that throws is a bug; the client still gets a problem, the log the detail.
+    // A handler that throws is a bug; the client gets a problem, the log the detail.
     spdlog::error("handler {} threw: {}", route.pattern, e.what());
-    reply(route.pattern, problem(Status::internal(e.what()), req.request_id));
+    reply(problem(Status::internal(e.what()), req.request_id));
   }
 }
 

@@ -1,8 +1,9 @@
 // Pipeline: what every request goes through between the socket and its
 // handler, in order — request id (X-Request-Id honoured or generated),
 // routing (404/405), authentication for non-public routes (pluggable
-// Authenticator; identity will plug in here), the handler, then the access
-// log line and the request metrics. Socket-level limits (body, header, idle
+// Authenticator; identity will plug in here), the handler. Once the response
+// is written the server calls finish() on its io thread for the access log
+// line and the request metrics. Socket-level limits (body, header, idle
 // time) are enforced earlier by the server.
 //
 // Thread-safe; one Pipeline serves every io thread. The Request passed to a
@@ -38,8 +39,12 @@ class Pipeline {
            const Clock& clock, PipelineOptions options = {});
   ~Pipeline();
   void handle(Request& req, Respond respond);
-  // For responses the server builds itself (413, 431, 400 on parse errors).
-  void record(const Request& req, const std::string& route, int status, int64_t start_us);
+  // Access log + metrics for one finished request (also for responses the
+  // server builds itself: 413, 431, 400). Call on an io thread.
+  void finish(const Request& req, int status, int64_t start_us);
+  // Writes the calling io thread's buffered access-log lines.
+  void flush_access_log();
+  static int64_t now_us();
 
  private:
   struct Impl;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -29,24 +30,51 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int64_t now_us() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
-}
+// A response that may arrive on another thread (e.g. after a group commit).
+// Handlers that answer synchronously skip the wait entirely; otherwise the
+// coroutine parks on a timer that the producer cancels through the
+// connection's executor.
+class PendingResponse : public std::enable_shared_from_this<PendingResponse> {
+ public:
+  explicit PendingResponse(net::any_io_executor ex) : ex_(std::move(ex)) {}
+  void complete(Response r) {
+    bool wake;
+    {
+      std::lock_guard lock(mu_);
+      response_ = std::move(r);
+      wake = !in_handle_;
+    }
+    // The posted cancel runs only once the coroutine has parked on the timer
+    // (same single-threaded executor), so the timer exists by then.
+    if (wake) net::post(ex_, [self = shared_from_this()] { self->timer_->cancel(); });
+  }
+  // After Pipeline::handle returned: true if the response is already here.
+  bool end_handle() {
+    std::lock_guard lock(mu_);
+    in_handle_ = false;
+    return response_.has_value();
+  }
+  bool ready() {
+    std::lock_guard lock(mu_);
+    return response_.has_value();
+  }
+  Response take() {
+    std::lock_guard lock(mu_);
+    return std::move(*response_);
+  }
+  // Created only for responses that are not immediate.
+  net::steady_timer& timer() {
+    if (!timer_) timer_.emplace(ex_);
+    return *timer_;
+  }
 
-// Bridges a Pipeline (plain callbacks, any thread) into a coroutine.
-template <typename Token>
-auto async_handle(Pipeline& p, Request& req, Token&& token) {
-  return net::async_initiate<Token, void(Response)>(
-      [&p, &req](auto handler) {
-        auto ex = net::get_associated_executor(handler);
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        p.handle(req, [h, ex](Response r) {
-          net::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
-        });
-      },
-      token);
-}
+ private:
+  net::any_io_executor ex_;
+  std::optional<net::steady_timer> timer_;
+  std::mutex mu_;
+  std::optional<Response> response_;  // guarded by mu_
+  bool in_handle_ = true;             // guarded by mu_
+};
 
 // StreamSink for Server-Sent Events: producers on any thread queue chunks;
 // the connection's coroutine drains them. A client that falls too far behind
@@ -138,6 +166,17 @@ struct Server::Impl {
     }
   }
 
+  // Buffered access-log lines reach the output at least every 250 ms.
+  awaitable<void> flush_loop(Worker& w) {
+    net::steady_timer t(w.ioc);
+    while (!stopping) {
+      t.expires_after(250ms);
+      co_await t.async_wait(net::as_tuple(use_awaitable));
+      pipeline.flush_access_log();
+    }
+    pipeline.flush_access_log();
+  }
+
   template <typename Stream>
   awaitable<bool> write_response(Stream& stream, Response& r, unsigned version, bool keep_alive) {
     bh::response<bh::string_body> res{static_cast<bh::status>(r.status), version};
@@ -201,7 +240,7 @@ struct Server::Impl {
       w.idle.insert(&stream);
       auto [ec, n] = co_await bh::async_read_header(stream, buffer, parser, net::as_tuple(use_awaitable));
       w.idle.erase(&stream);
-      int64_t start = now_us();
+      int64_t start = Pipeline::now_us();
       if (!ec) {
         stream.expires_after(std::chrono::milliseconds(options.read_timeout_ms));
         std::tie(ec, n) = co_await bh::async_read(stream, buffer, parser, net::as_tuple(use_awaitable));
@@ -224,7 +263,8 @@ struct Server::Impl {
           r = problem(400, "bad-request", "Malformed HTTP request", ec.message());
         }
         bad.method = "?";
-        pipeline.record(bad, "rejected", r.status, start);
+        bad.route = "rejected";
+        pipeline.finish(bad, r.status, start);
         co_await write_response(stream, r, 11, false);
         break;
       }
@@ -247,15 +287,25 @@ struct Server::Impl {
       unsigned version = msg.version();
 
       ++in_flight;
-      Response r = co_await async_handle(pipeline, req, use_awaitable);
+      auto pending = std::make_shared<PendingResponse>(stream.get_executor());
+      pipeline.handle(req, [pending](Response resp) { pending->complete(std::move(resp)); });
+      if (!pending->end_handle()) {
+        pending->timer().expires_at(net::steady_timer::time_point::max());
+        while (!pending->ready())
+          co_await pending->timer().async_wait(net::as_tuple(use_awaitable));
+      }
+      Response r = pending->take();
+      int status = r.status;
       if (r.stream) {
         --in_flight;
+        pipeline.finish(req, status, start);
         co_await run_stream(w, stream, r, version);
         break;
       }
       if (stopping) keep_alive = false;
       if (req.method == "HEAD") r.body.clear();
       bool ok = co_await write_response(stream, r, version, keep_alive);
+      pipeline.finish(req, status, start);
       if (--in_flight == 0 && stopping) stop_cv.notify_all();
       if (!ok || !keep_alive) break;
     }
@@ -305,6 +355,7 @@ void Server::run() {
   std::vector<std::thread> threads;
   for (auto& w : impl_->workers) {
     net::co_spawn(w->ioc, impl_->accept_loop(*w), net::detached);
+    net::co_spawn(w->ioc, impl_->flush_loop(*w), net::detached);
     auto* wp = w.get();
     threads.emplace_back([wp] {
       auto guard = net::make_work_guard(wp->ioc);
@@ -333,7 +384,14 @@ void Server::stop() {
   }
   if (impl_->in_flight.load() > 0)
     spdlog::warn("http: shutdown deadline passed with {} requests in flight", impl_->in_flight.load());
-  for (auto& w : impl_->workers) w->ioc.stop();
+  for (auto& w : impl_->workers) {
+    auto* wp = w.get();
+    Pipeline* p = &impl_->pipeline;
+    net::post(wp->ioc, [wp, p] {
+      p->flush_access_log();
+      wp->ioc.stop();
+    });
+  }
 }
 
 }  // namespace sb::http

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/clock.h"
+#include "core/access_log.h"
 #include "core/metrics.h"
 #include "http/pipeline.h"
 #include "http/problem.h"
@@ -93,6 +94,8 @@ TEST_F(Fixture, AsyncHandlerRespondsLaterAndIsCounted) {
   deferred(Response::json(201, "{}"));
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->status, 201);
+  EXPECT_EQ(req.route, "/v1/things");
+  pipeline->finish(req, out->status, Pipeline::now_us());
   EXPECT_NE(metrics.render().find(R"(sb_http_requests_total{method="POST",route="/v1/things",status="201"} 1)"),
             std::string::npos);
 }
@@ -101,6 +104,13 @@ TEST_F(Fixture, ThrowingHandlerBecomesA500WithoutLeakingDetails) {
   Response r = call("GET", "/v1/boom");
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(r.body.find("bug"), std::string::npos);
+  EXPECT_FALSE(header(r, "X-Request-Id").empty());
+}
+
+TEST(AccessLogLine, IsOneValidJsonObjectPerRequestWithEscaping) {
+  std::string s;
+  log::append_json_string(s, "a\"b\\c\n\x01");
+  EXPECT_EQ(s, R"("a\"b\\c\n\u0001")");
 }
 
 TEST(Problem, NamesEveryInvalidField) {
