@@ -15,6 +15,8 @@
 #include "core/metrics.h"
 #include "events/event_log.h"
 #include "events/live_feed.h"
+#include "events/subscriptions.h"
+#include "providers/http_client.h"
 #include "http/pipeline.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -83,6 +85,7 @@ struct App::Impl {
   std::unique_ptr<events::EventLog> events;
   std::unique_ptr<identity::ApiKeys> api_keys;
   std::unique_ptr<events::LiveFeed> feed;
+  std::unique_ptr<events::Subscriptions> subscriptions;
   api::Services services;
   http::Router router;
   std::unique_ptr<AdminKeyAuthenticator> auth;
@@ -105,6 +108,7 @@ App::App(AppOptions options, char** envp) : impl_(std::make_unique<Impl>()) {
 }
 
 App::~App() {
+  if (impl_->subscriptions) impl_->subscriptions->stop();
   if (impl_->feed) impl_->feed->stop();
   if (impl_->db) impl_->db->close();
 }
@@ -136,7 +140,28 @@ Status App::init() {
   fo.poll_ms = static_cast<int>(m.config.get_int("events.poll_ms"));
   m.feed = std::make_unique<events::LiveFeed>(*m.events, Clock::system(), fo);
 
+  events::DeliveryOptions dopts;
+  dopts.max_attempts = static_cast<int>(m.config.get_int("subscriptions.max_attempts"));
+  dopts.base_backoff_ms = m.config.get_int("subscriptions.backoff_base_ms");
+  dopts.max_backoff_ms = m.config.get_int("subscriptions.backoff_max_ms");
+  dopts.workers = static_cast<int>(m.config.get_int("subscriptions.workers"));
+  dopts.poll_ms = fo.poll_ms;
+  Millis webhook_timeout{m.config.get_int("webhooks.timeout_ms")};
+  // Webhooks go out through the same HTTP client as the provider APIs.
+  auto post = [webhook_timeout](const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+                                const std::string& body) -> Status {
+    providers::HttpRequest req;
+    req.url = url;
+    req.headers = headers;
+    req.body = body;
+    req.timeouts.total = webhook_timeout;
+    SB_ASSIGN(auto resp, providers::http_send("webhook", req));
+    return providers::check_status("webhook", resp);
+  };
+  m.subscriptions = std::make_unique<events::Subscriptions>(*m.db, *m.events, Clock::system(), &m.metrics, post, dopts);
+
   m.services.db = m.db.get();
+  m.services.subscriptions = m.subscriptions.get();
   m.services.events = m.events.get();
   m.services.feed = m.feed.get();
   m.services.config = &m.config;
@@ -185,6 +210,7 @@ Status App::serve() {
 
   SB_TRY(m.server->listen());
   m.feed->start();
+  m.subscriptions->start();
   m.feed->subscribe("config.updated", m.events->head(), std::make_shared<ConfigApplier>(m.config));
 
   std::string url = "http://" + so.host + ":" + std::to_string(m.server->port());
@@ -207,6 +233,7 @@ Status App::serve() {
     pthread_kill(signals.native_handle(), SIGTERM);
     signals.join();
   }
+  m.subscriptions->stop();
   m.feed->stop();
   m.db->close();
   spdlog::info("switchboard stopped");

@@ -44,6 +44,11 @@ void declare_server_keys(config::ConfigService& c) {
   c.declare(restart({"log.level", Type::kString, "info", "trace|debug|info|warn|error|off"}));
   c.declare(restart({"log.format", Type::kString, "text", "text|json"}));
   c.declare(restart({"events.heartbeat_ms", Type::kInt, 15'000, "SSE keep-alive comment interval", false, at_least(100)}));
+  c.declare(restart({"subscriptions.max_attempts", Type::kInt, 8, "Delivery attempts before an event is dead-lettered", false, at_least(1)}));
+  c.declare(restart({"subscriptions.backoff_base_ms", Type::kInt, 1000, "First retry delay cap (doubles per attempt, full jitter)", false, at_least(1)}));
+  c.declare(restart({"subscriptions.backoff_max_ms", Type::kInt, 300'000, "Largest retry delay", false, at_least(1)}));
+  c.declare(restart({"subscriptions.workers", Type::kInt, 4, "Concurrent deliveries (one per subscription at a time)", false, at_least(1)}));
+  c.declare(restart({"webhooks.timeout_ms", Type::kInt, 10'000, "Per-delivery HTTP timeout", false, at_least(100)}));
   c.declare(restart({"events.poll_ms", Type::kInt, 1000, "How often live feeds look for other instances' events", false, at_least(10)}));
 }
 

@@ -44,7 +44,7 @@ bool valid_url(const std::string& u) {
 Subscriptions::Subscriptions(store::Db& db, EventLog& log, const Clock& clock, metrics::Registry* metrics,
                              WebhookPost post, DeliveryOptions options, std::function<double()> random01)
     : db_(db), log_(log), clock_(clock), metrics_(metrics), post_(std::move(post)), options_(options),
-      random01_(std::move(random01)) {
+      random01_(std::move(random01)), instance_(new_uuid_v7(clock)) {
   if (!random01_) {
     random01_ = [] {
       thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -154,7 +154,7 @@ Status Subscriptions::replay(const std::string& id, int64_t from) {
   if (from < 1) return Status::invalid("from", "must be a sequence >= 1");
   SB_TRY(db_.write([&](store::Tx& tx) -> Status {
     SB_ASSIGN(int64_t n, tx.exec("UPDATE subscriptions SET cursor = $2, attempts = 0, next_attempt_at = 0, "
-                                 "last_error = NULL, state = 'active', updated_at = $3 WHERE id = $1",
+                                 "last_error = NULL, state = 'active', updated_at = $3, lease_until = 0 WHERE id = $1",
                                  {id, from - 1, clock_.now_ms()}));
     if (n == 0) return Status::not_found("no subscription " + id);
     return {};
@@ -204,7 +204,22 @@ Status Subscriptions::attempt(const Subscription& sub, const StoredEvent& e) {
   return post_(sub.target, headers, e.envelope);
 }
 
+bool Subscriptions::claim(const Subscription& sub) {
+  int64_t now = clock_.now_ms();
+  bool claimed = false;
+  Status s = db_.write([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(int64_t n, tx.exec("UPDATE subscriptions SET lease_owner = $2, lease_until = $3 "
+                                 "WHERE id = $1 AND cursor = $5 AND (lease_until < $4 OR lease_owner = $2)",
+                                 {sub.id, instance_, now + options_.lease_ms, now, sub.cursor}));
+    claimed = n == 1;
+    return {};
+  });
+  return s && claimed;
+}
+
 void Subscriptions::deliver(const Subscription& sub) {
+  // Another instance may be delivering it (or moved its cursor meanwhile).
+  if (!claim(sub)) return;
   Query q;
   q.type_pattern = sub.pattern;
   q.after = sub.cursor;
@@ -242,9 +257,10 @@ void Subscriptions::deliver(const Subscription& sub) {
   Status w = db_.write([&](store::Tx& tx) -> Status {
     // The cursor only moves forward unless replay() reset it meanwhile.
     SB_ASSIGN(int64_t n, tx.exec("UPDATE subscriptions SET cursor = $2, attempts = $3, next_attempt_at = $4, last_error = $5, "
-                                 "delivered = delivered + $6, updated_at = $7 WHERE id = $1 AND cursor = $8",
+                                 "delivered = delivered + $6, updated_at = $7, lease_until = 0 WHERE id = $1 AND cursor = $8 "
+                                 "AND lease_owner = $9",
                                  {sub.id, cursor, attempts, next_at, last_error.empty() ? store::Value(nullptr) : store::Value(last_error),
-                                  delivered, clock_.now_ms(), sub.cursor}));
+                                  delivered, clock_.now_ms(), sub.cursor, instance_}));
     if (n == 0) return {};
     for (auto& d : dead)
       SB_TRY(tx.exec("INSERT INTO dead_letters (subscription_id, sequence, attempts, last_error, created_at) "
@@ -261,8 +277,9 @@ Result<std::vector<Subscription>> Subscriptions::due(int64_t now) {
   std::vector<Subscription> out;
   SB_TRY(db_.read([&](store::Tx& tx) -> Status {
     SB_ASSIGN(auto rows, tx.query(std::string("SELECT ") + kColumns +
-                                      " FROM subscriptions WHERE state = 'active' AND cursor < $1 AND next_attempt_at <= $2",
-                                  {head, now}));
+                                      " FROM subscriptions WHERE state = 'active' AND cursor < $1 AND next_attempt_at <= $2"
+                                      " AND (lease_until < $2 OR lease_owner = $3)",
+                                  {head, now, instance_}));
     for (auto& r : rows) out.push_back(from_row(r));
     return {};
   }));

@@ -71,6 +71,7 @@ struct DeliveryOptions {
   int workers = 4;
   int batch = 100;
   int poll_ms = 1000;
+  int64_t lease_ms = 60'000;  // how long one instance may hold a subscription
 };
 
 // Sends one webhook: POST url with headers and body. OK on 2xx; a
@@ -109,6 +110,7 @@ class Subscriptions {
   int64_t backoff_ms(int64_t attempts);
   Result<std::vector<Subscription>> due(int64_t now);
   void loop();
+  bool claim(const Subscription& sub);
 
   store::Db& db_;
   EventLog& log_;
@@ -118,6 +120,7 @@ class Subscriptions {
   const DeliveryOptions options_;
   std::function<double()> random01_;
   std::map<std::string, EventHandler> handlers_;  // immutable after start()
+  const std::string instance_;                    // lease owner id of this process
 
   std::mutex mu_;
   std::condition_variable cv_;

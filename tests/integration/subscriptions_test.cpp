@@ -2,6 +2,9 @@
 // backoff on the injected clock, dead letters, replay, webhook signing.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/metrics.h"
@@ -158,6 +161,39 @@ TEST_P(SubscriptionsTest, InvalidSpecsNameTheField) {
   EXPECT_EQ(subs.create({"*", "", "", -1}).status().fields()[0].field, "/webhook_url");
   EXPECT_EQ(subs.create({"*", "", "unknown", -1}).status().fields()[0].field, "/handler");
   EXPECT_TRUE(subs.list()->empty());
+}
+
+// Two instances on one database: every event reaches the handler exactly
+// once and in order, whichever instance delivers it.
+TEST_P(SubscriptionsTest, TwoInstancesShareDeliveryWithoutDuplicatesOrReordering) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int64_t> seen;
+  auto handler = [&](const StoredEvent& e) -> Status {
+    std::lock_guard lock(mu);
+    seen.push_back(e.sequence);
+    cv.notify_all();
+    return {};
+  };
+  DeliveryOptions o = options();
+  o.poll_ms = 5;
+  Subscriptions a(*db, log, Clock::system(), nullptr, nullptr, o);
+  EventLog log_b(*db, Clock::system());
+  Subscriptions b(*db, log_b, Clock::system(), nullptr, nullptr, o);
+  a.register_handler("shared", handler);
+  b.register_handler("shared", handler);
+  ASSERT_TRUE(a.create({"pair.*", "", "shared", -1}).ok());
+  a.start();
+  b.start();
+  std::vector<int64_t> published;
+  for (int i = 0; i < 200; ++i) published.push_back(publish("p" + std::to_string(i), "pair.test"));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return seen.size() >= published.size(); }));
+  }
+  a.stop();
+  b.stop();
+  EXPECT_EQ(seen, published);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, SubscriptionsTest, ::testing::ValuesIn(sb::test::all_engines()), sb::test::engine_name);
