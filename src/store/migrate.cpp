@@ -24,6 +24,9 @@ Result<int64_t> applied_migration(Db& db) {
 
 Status migrate(Db& db) {
   SB_TRY(db.write([](Tx& tx) -> Status {
+    // Instances starting together would race on the catalog (PostgreSQL
+    // reports a duplicate pg_type row): serialise them first.
+    if (tx.engine() == Engine::kPostgres) SB_TRY(tx.query("SELECT pg_advisory_xact_lock(7310001)"));
     return tx.exec_script(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");

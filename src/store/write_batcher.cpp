@@ -88,7 +88,16 @@ void WriteBatcher::run_batch(WriterConnection& conn, std::vector<Job>& batch) {
       }
       conn.raw("ROLLBACK TO SAVEPOINT sb_job");
     }
-    if (!single) conn.raw("RELEASE SAVEPOINT sb_job");
+    if (!single) {
+      if (Status released = conn.raw("RELEASE SAVEPOINT sb_job"); !released) {
+        // PostgreSQL aborts the transaction on a statement error even if the
+        // callback carried on and returned OK: undo just this job.
+        conn.raw("ROLLBACK TO SAVEPOINT sb_job");
+        conn.raw("RELEASE SAVEPOINT sb_job");
+        if (outcome[i]) outcome[i] = released;
+        hooks[i].clear();
+      }
+    }
   }
   Status committed = conn.raw("COMMIT");
   if (!committed) {

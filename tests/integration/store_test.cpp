@@ -114,6 +114,13 @@ class WriterGate {
   int writers_;
 };
 
+// "k7" etc. (spelled out: GCC 12 warns falsely on "k" + std::to_string(i)).
+std::string numbered(const char* prefix, int64_t i) {
+  std::string s = prefix;
+  s += std::to_string(i);
+  return s;
+}
+
 int64_t count(Db& db, const std::string& sql, const Params& params = {}) {
   int64_t n = -1;
   Status s = db.read([&](Tx& tx) -> Status {
@@ -187,6 +194,33 @@ TEST_P(StoreTest, MigrationsSurviveAReopen) {
             static_cast<int64_t>(compiled_migrations().size()));
 }
 
+// Several instances starting at once each run migrate(); each migration must
+// still be applied exactly once. (PostgreSQL: needs migrate() to take its
+// advisory lock before CREATE TABLE IF NOT EXISTS schema_migrations, which
+// otherwise races in the catalog: "duplicate key ... pg_type_typname_nsp_index".)
+TEST_P(StoreTest, ConcurrentMigrationsApplyEachOnce) {
+  auto db = test::open_blank_test_db(GetParam());
+  constexpr int kInstances = 3;
+  std::vector<std::unique_ptr<Db>> others;
+  for (int i = 1; i < kInstances; ++i) {
+    auto other = open(db.url());
+    ASSERT_TRUE(other.ok()) << other.status().to_string();
+    others.push_back(std::move(*other));
+  }
+  std::vector<Db*> all = {db.get()};
+  for (auto& o : others) all.push_back(o.get());
+  std::vector<Status> results(all.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < all.size(); ++i)
+    threads.emplace_back([&, i] { results[i] = migrate(*all[i]); });
+  for (auto& t : threads) t.join();
+  for (const Status& s : results) EXPECT_TRUE(s) << s.to_string();
+  for (auto& o : others) o->close();
+  EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM schema_migrations"),
+            static_cast<int64_t>(compiled_migrations().size()));
+  EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM counters"), 1);
+}
+
 TEST_P(StoreTest, ValuesRoundTripWithTheirTypes) {
   auto db = open_test_db(GetParam());
   ASSERT_TRUE(db->write([](Tx& tx) {
@@ -218,7 +252,7 @@ TEST_P(StoreTest, ValuesRoundTripWithTheirTypes) {
     SB_ASSIGN(auto rows, tx.query("SELECT id, i, r, t FROM rt ORDER BY id"));
     EXPECT_EQ(rows.size(), cases.size());
     for (size_t k = 0; k < rows.size() && k < cases.size(); ++k) {
-      SCOPED_TRACE("case " + std::to_string(k));
+      SCOPED_TRACE(numbered("case ", k));
       const Row& row = rows[k];
       EXPECT_EQ(row.size(), 4u);
       if (row.size() != 4) continue;
@@ -236,7 +270,9 @@ TEST_P(StoreTest, ValuesRoundTripWithTheirTypes) {
     SB_ASSIGN(auto found, tx.query("SELECT id FROM rt WHERE i = $1",
                                    {std::numeric_limits<int64_t>::min()}));
     EXPECT_EQ(found.size(), 1u);
-    if (!found.empty()) EXPECT_EQ(found[0].int_at(0), 1);
+    if (!found.empty()) {
+      EXPECT_EQ(found[0].int_at(0), 1);
+    }
     return {};
   });
   EXPECT_TRUE(s) << s.to_string();
@@ -255,7 +291,9 @@ TEST_P(StoreTest, PlaceholdersAreNumberedNotPositional) {
                                   "key = $1 || 'never') ORDER BY key",
                                   {std::string("b"), std::string("y")}));
     EXPECT_EQ(rows.size(), 1u);
-    if (!rows.empty()) EXPECT_EQ(rows[0].text_at(0), "b");
+    if (!rows.empty()) {
+      EXPECT_EQ(rows[0].text_at(0), "b");
+    }
     return {};
   });
   EXPECT_TRUE(s) << s.to_string();
@@ -361,14 +399,14 @@ TEST_P(StoreTest, GroupCommitReportsEachWritesOwnOutcome) {
                 SB_ASSIGN(auto rows, tx.query("SELECT txid_current()"));
                 slot.txid = rows.at(0).int_at(0);
               }
-              SB_TRY(put_config(tx, "k" + std::to_string(i)));
+              SB_TRY(put_config(tx, numbered("k", i)));
               tx.after_commit([&slot] { ++slot.hook_calls; });
               switch (kind_of(i)) {
                 case kDuplicate: return put_event(tx, 1000 + i, "seed", "taken");
                 case kReturnsError:
-                  SB_TRY(put_event(tx, 1000 + i, "job", "e" + std::to_string(i)));
-                  return Status::invalid("job", "deliberate " + std::to_string(i));
-                case kOk: return put_event(tx, 1000 + i, "job", "e" + std::to_string(i));
+                  SB_TRY(put_event(tx, 1000 + i, "job", numbered("e", i)));
+                  return Status::invalid("job", numbered("deliberate ", i));
+                case kOk: return put_event(tx, 1000 + i, "job", numbered("e", i));
               }
               return Status::internal("unreachable");
             },
@@ -391,7 +429,7 @@ TEST_P(StoreTest, GroupCommitReportsEachWritesOwnOutcome) {
   std::set<int64_t> txids;
   int successes = 0;
   for (int i = 0; i < kJobs; ++i) {
-    SCOPED_TRACE("job " + std::to_string(i));
+    SCOPED_TRACE(numbered("job ", i));
     const Slot& slot = slots[i];
     EXPECT_EQ(slot.done_calls.load(), 1);
     switch (kind_of(i)) {
@@ -399,8 +437,8 @@ TEST_P(StoreTest, GroupCommitReportsEachWritesOwnOutcome) {
         EXPECT_TRUE(slot.outcome) << slot.outcome.to_string();
         EXPECT_EQ(slot.hook_calls.load(), 1);
         EXPECT_EQ(slot.hooks_seen_by_done, 1) << "after_commit hook must run before done";
-        want_keys.insert("k" + std::to_string(i));
-        want_events.insert("e" + std::to_string(i));
+        want_keys.insert(numbered("k", i));
+        want_events.insert(numbered("e", i));
         txids.insert(slot.txid);
         ++successes;
         break;
@@ -410,7 +448,7 @@ TEST_P(StoreTest, GroupCommitReportsEachWritesOwnOutcome) {
         break;
       case kReturnsError:
         EXPECT_EQ(slot.outcome.code(), Code::kInvalidArgument) << slot.outcome.to_string();
-        EXPECT_EQ(slot.outcome.message(), "job: deliberate " + std::to_string(i));
+        EXPECT_EQ(slot.outcome.message(), numbered("job: deliberate ", i));
         EXPECT_EQ(slot.hook_calls.load(), 0);
         break;
     }
@@ -483,7 +521,7 @@ TEST_P(StoreTest, CloseFinishesQueuedWritesThenRejects) {
     WriterGate gate(*db, writer_connections(engine));
     ASSERT_TRUE(gate.held());
     for (int i = 0; i < kQueued; ++i)
-      db->write_async([i](Tx& tx) { return put_config(tx, "q" + std::to_string(i)); },
+      db->write_async([i](Tx& tx) { return put_config(tx, numbered("q", i)); },
                       [&, i](Status s) {
                         outcomes[i] = std::move(s);
                         queued_done.hit();
@@ -614,6 +652,69 @@ TEST(PostgresStoreTest, SwallowedStatementErrorIsNotReportedAsCommitted) {
   EXPECT_EQ(texts(*db, "SELECT key FROM config_values"), (std::set<std::string>{"a"}));
   ASSERT_TRUE(db->write([](Tx& tx) { return put_config(tx, "c"); }));
   EXPECT_EQ(texts(*db, "SELECT key FROM config_values"), (std::set<std::string>{"a", "c"}));
+}
+
+// Same inside a group commit: whatever happens to the batch, no write may be
+// acknowledged unless its row was committed.
+TEST(PostgresStoreTest, SwallowedErrorInABatchNeverAcknowledgesLostWrites) {
+  auto db = open_test_db(Engine::kPostgres);
+  ASSERT_TRUE(db->write([](Tx& tx) { return put_config(tx, "taken"); }));
+  constexpr int kJobs = 6;
+  std::vector<Status> outcomes(kJobs);
+  Countdown done(kJobs);
+  {
+    WriterGate gate(*db, writer_connections(Engine::kPostgres));
+    ASSERT_TRUE(gate.held());
+    for (int i = 0; i < kJobs; ++i)
+      db->write_async(
+          [i](Tx& tx) -> Status {
+            SB_TRY(put_config(tx, numbered("k", i)));
+            if (i == 2) (void)put_config(tx, "taken");  // conflict, ignored
+            return {};
+          },
+          [&, i](Status s) {
+            outcomes[i] = std::move(s);
+            done.hit();
+          });
+  }
+  ASSERT_TRUE(done.wait());
+  auto present = texts(*db, "SELECT key FROM config_values");
+  EXPECT_FALSE(outcomes[2]) << "job 2's own insert was rolled back";
+  for (int i = 0; i < kJobs; ++i) {
+    if (outcomes[i]) {
+      EXPECT_TRUE(present.count(numbered("k", i))) << "job " << i << " acked but lost";
+    }
+  }
+}
+
+// A prepared "SELECT *" whose table gained a column fails once on
+// PostgreSQL; the connection must then re-prepare instead of failing forever.
+TEST(PostgresStoreTest, StatementIsRepreparedAfterASchemaChange) {
+  Options options;
+  options.pg_pool_size = 1;  // every read uses the same cached statement
+  auto db = open_test_db(Engine::kPostgres, options);
+  ASSERT_TRUE(db->write([](Tx& tx) -> Status {
+    SB_TRY(tx.exec_script("CREATE TABLE wide (a BIGINT)"));
+    return tx.exec("INSERT INTO wide (a) VALUES (1)").status();
+  }));
+  auto columns = [&]() -> Result<size_t> {
+    size_t n = 0;
+    Status s = db->read([&](Tx& tx) -> Status {
+      SB_ASSIGN(auto rows, tx.query("SELECT * FROM wide"));
+      n = rows.at(0).size();
+      return {};
+    });
+    if (!s) return s;
+    return n;
+  };
+  auto before = columns();
+  ASSERT_TRUE(before.ok()) << before.status().to_string();
+  EXPECT_EQ(*before, 1u);
+  ASSERT_TRUE(db->write([](Tx& tx) { return tx.exec_script("ALTER TABLE wide ADD COLUMN b TEXT"); }));
+  auto after = columns();
+  if (!after.ok()) after = columns();  // the first attempt may hit the stale plan
+  ASSERT_TRUE(after.ok()) << after.status().to_string();
+  EXPECT_EQ(*after, 2u);
 }
 
 TEST(PostgresStoreTest, ReconnectsAfterTheServerDropsConnections) {

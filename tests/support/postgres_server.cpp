@@ -44,7 +44,10 @@ std::string quoted(const std::string& s) {
 
 std::string shell_command(const std::vector<std::string>& args) {
   std::string out;
-  for (const auto& a : args) out += (out.empty() ? "" : " ") + quoted(a);
+  for (const auto& a : args) {
+    if (!out.empty()) out += ' ';
+    out += quoted(a);
+  }
   return out;
 }
 

@@ -315,6 +315,12 @@ Result<PGresult*> PgConnection::run(std::string_view sql, const Params& params) 
                                  nullptr, /*resultFormat=text*/ 0);
   if (!result_ok(res)) {
     Status s = error(res, "statement");
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    if (state && std::strcmp(state, "0A000") == 0) {
+      // "cached plan must not change result type": a migration altered a
+      // table under this statement. Re-prepare on the next attempt.
+      if (auto it = cache_.find(sql); it != cache_.end()) cache_.erase(it);
+    }
     PQclear(res);
     note_tx_state();
     return s;
