@@ -1,6 +1,5 @@
 #include "core/ids.h"
 
-#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -49,12 +48,14 @@ std::string new_uuid_v7(const Clock& clock) {
   b[7] = static_cast<unsigned char>(seq & 0xff);
   for (int i = 0; i < 8; ++i) b[8 + i] = static_cast<unsigned char>(r[i]);
   b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));
-  char out[37];
-  std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                b[15]);
-  return out;
+  static const char* kHex = "0123456789abcdef";
+  char out[36];
+  for (int i = 0, o = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+    out[o++] = kHex[b[i] >> 4];
+    out[o++] = kHex[b[i] & 15];
+  }
+  return std::string(out, 36);
 }
 
 std::string new_uuid_v7() { return new_uuid_v7(Clock::system()); }

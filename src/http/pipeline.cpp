@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <unordered_map>
@@ -33,10 +34,11 @@ void append_time(std::string& out, int64_t unix_ms) {
     cached.resize(cached.size() - 5);  // drop ".000Z"
     cached_sec = sec;
   }
-  char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(unix_ms % 1000));
+  int ms = static_cast<int>(unix_ms % 1000);
   out += cached;
-  out += ms;
+  char frac[6] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                  static_cast<char>('0' + ms % 10), 'Z', 0};
+  out += frac;
 }
 
 }  // namespace
@@ -112,9 +114,16 @@ void Pipeline::finish(const Request& req, int status, int64_t start_us) {
     log::append_json_string(line, req.path);
     line += ",\"route\":";
     log::append_json_string(line, route);
-    char num[64];
-    std::snprintf(num, sizeof num, ",\"status\":%d,\"duration_ms\":%.3f,\"remote\":", status, dur_us / 1000.0);
-    line += num;
+    char num[32];
+    line += ",\"status\":";
+    line.append(num, std::to_chars(num, num + sizeof num, status).ptr);
+    // Milliseconds with microsecond precision, without printf.
+    line += ",\"duration_ms\":";
+    line.append(num, std::to_chars(num, num + sizeof num, dur_us / 1000).ptr);
+    char us[4] = {'.', static_cast<char>('0' + dur_us % 1000 / 100), static_cast<char>('0' + dur_us % 100 / 10),
+                  static_cast<char>('0' + dur_us % 10)};
+    line.append(us, 4);
+    line += ",\"remote\":";
     log::append_json_string(line, req.remote_ip);
     if (!req.principal.empty()) {
       line += ",\"principal\":";
