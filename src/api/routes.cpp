@@ -3,6 +3,7 @@
 #include "api/config_api.h"
 #include "api/events_api.h"
 #include "api/health_api.h"
+#include "api/messages_api.h"
 #include "api/services.h"
 #include "api/subscriptions_api.h"
 #include "http/router.h"
@@ -32,6 +33,9 @@ void add_routes(http::Router& r, const Services& s) {
   r.add({"GET", "/v1/subscriptions/{id}", bind(get_subscription), Access::kAdmin});
   r.add({"DELETE", "/v1/subscriptions/{id}", bind(delete_subscription), Access::kAdmin});
   r.add({"POST", "/v1/subscriptions/{id}/replay", bind(replay_subscription), Access::kAdmin});
+  // Messages (send one now through the provider chain)
+  r.add({"POST", "/v1/messages/email", [&s](Request& q, Respond d) { send_email(s, q, std::move(d)); }, Access::kAdmin});
+  r.add({"POST", "/v1/messages/sms", [&s](Request& q, Respond d) { send_sms(s, q, std::move(d)); }, Access::kAdmin});
   // Configuration
   r.add({"GET", "/v1/config", bind(list_config), Access::kAdmin});
   r.add({"GET", "/v1/config/{key}", bind(get_config), Access::kAdmin});

@@ -8,6 +8,7 @@ namespace sb::config { class ConfigService; }
 namespace sb::metrics { class Registry; }
 namespace sb::providers { class Messaging; }
 namespace sb::http { class Router; }
+namespace sb { class ThreadPool; }
 
 namespace sb::api {
 
@@ -19,6 +20,7 @@ struct Services {
   config::ConfigService* config = nullptr;
   metrics::Registry* metrics = nullptr;
   providers::Messaging* messaging = nullptr;
+  ThreadPool* blocking = nullptr;  // for handlers that wait on I/O (provider sends)
 };
 
 // The route table: every route, its handler and its access, in one place.

@@ -16,7 +16,9 @@
 #include "events/event_log.h"
 #include "events/live_feed.h"
 #include "events/subscriptions.h"
+#include "core/thread_pool.h"
 #include "providers/http_client.h"
+#include "providers/messaging.h"
 #include "http/pipeline.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -81,6 +83,9 @@ struct App::Impl {
   char** envp;
   metrics::Registry metrics;
   config::ConfigService config{nullptr, nullptr};
+  // Declared right after config: its keys must exist before the file is read.
+  std::unique_ptr<providers::Messaging> messaging;
+  std::unique_ptr<ThreadPool> blocking;
   std::unique_ptr<store::Db> db;
   std::unique_ptr<events::EventLog> events;
   std::unique_ptr<identity::ApiKeys> api_keys;
@@ -109,6 +114,7 @@ App::App(AppOptions options, char** envp) : impl_(std::make_unique<Impl>()) {
 
 App::~App() {
   if (impl_->subscriptions) impl_->subscriptions->stop();
+  if (impl_->blocking) impl_->blocking->stop();
   if (impl_->feed) impl_->feed->stop();
   if (impl_->db) impl_->db->close();
 }
@@ -121,6 +127,7 @@ store::Db& App::db() { return *impl_->db; }
 Status App::init() {
   Impl& m = *impl_;
   declare_server_keys(m.config);
+  m.messaging = std::make_unique<providers::Messaging>(m.config, Clock::system(), &m.metrics, "");
   if (!m.options.config_file.empty()) SB_TRY(m.config.load_file(m.options.config_file));
   SB_TRY(m.config.load_env(m.envp));
   log::init({m.config.get_string("log.level"), m.config.get_string("log.format") == "json"});
@@ -134,6 +141,10 @@ Status App::init() {
   m.events = std::make_unique<events::EventLog>(*m.db, Clock::system(), &m.metrics);
   m.config.attach(m.db.get(), m.events.get());
   SB_TRY(m.config.load_runtime());
+  m.messaging->set_data_dir(m.data_dir());
+  if (Status s = m.messaging->reload(); !s)
+    spdlog::warn("providers: keeping the previous chain: {}", s.message());
+  m.blocking = std::make_unique<ThreadPool>(static_cast<int>(m.config.get_int("server.blocking_threads")));
   m.api_keys = std::make_unique<identity::ApiKeys>(*m.db, *m.events, Clock::system());
   events::LiveFeedOptions fo;
   fo.heartbeat_ms = static_cast<int>(m.config.get_int("events.heartbeat_ms"));
@@ -162,6 +173,8 @@ Status App::init() {
 
   m.services.db = m.db.get();
   m.services.subscriptions = m.subscriptions.get();
+  m.services.messaging = m.messaging.get();
+  m.services.blocking = m.blocking.get();
   m.services.events = m.events.get();
   m.services.feed = m.feed.get();
   m.services.config = &m.config;
@@ -234,6 +247,7 @@ Status App::serve() {
     signals.join();
   }
   m.subscriptions->stop();
+  m.blocking->stop();
   m.feed->stop();
   m.db->close();
   spdlog::info("switchboard stopped");

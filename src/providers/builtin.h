@@ -1,0 +1,15 @@
+// Registers the built-in providers (providers/builtin_list.h) into the
+// channel registries. Explicit calls rather than static self-registration:
+// static-library objects nobody references are dropped by the linker, and the
+// list shows at a glance what ships. Call once per registry.
+#pragma once
+
+#include "providers/registry.h"
+#include "providers/sender.h"
+
+namespace sb::providers {
+
+Status register_builtin_email(Registry<EmailSender>& registry, const ProviderEnv& env);
+Status register_builtin_sms(Registry<SmsSender>& registry, const ProviderEnv& env);
+
+}  // namespace sb::providers

@@ -1,0 +1,15 @@
+// The built-in providers, one line each. Adding a provider is one file plus
+// one line here: SB_EMAIL_PROVIDER(foo) expects
+//   Factory<EmailSender> sb::providers::email::foo_factory(const ProviderEnv&)
+// defined in providers/email/foo_email.cpp (SB_SMS_PROVIDER likewise under
+// sms::, in providers/sms/foo_sms.cpp). Included only by builtin.cpp, which
+// defines both macros; no include guard on purpose.
+
+SB_EMAIL_PROVIDER(console)
+SB_EMAIL_PROVIDER(smtp)
+SB_EMAIL_PROVIDER(sendgrid)
+SB_EMAIL_PROVIDER(mailgun)
+
+SB_SMS_PROVIDER(console)
+SB_SMS_PROVIDER(twilio)
+SB_SMS_PROVIDER(webhook)

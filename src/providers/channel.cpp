@@ -1,0 +1,241 @@
+#include "providers/channel.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/metrics.h"
+#include "providers/keys.h"
+#include "providers/sender.h"
+#include "resilience/circuit_breaker.h"
+
+namespace sb::providers {
+
+template <typename S, typename M>
+struct Channel<S, M>::Link {
+  std::string name;
+  std::unique_ptr<S> sender;
+  std::unique_ptr<resilience::CircuitBreaker> breaker;
+  // Series in the metrics registry (which outlives us); null without metrics.
+  metrics::Counter* sent = nullptr;
+  metrics::Counter* failed = nullptr;
+  metrics::Counter* skipped = nullptr;
+  metrics::Gauge* state = nullptr;
+
+  void publish_state() const {
+    if (state) state->set(static_cast<double>(breaker->state()));
+  }
+};
+
+template <typename S, typename M>
+struct Channel<S, M>::Chain {
+  std::vector<Link> links;
+  resilience::RetryPolicy retry;
+};
+
+namespace {
+
+std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+}  // namespace
+
+template <typename S, typename M>
+Channel<S, M>::Channel(std::string name, config::ConfigService& config, const Clock& clock,
+                       metrics::Registry* metrics, Sleeper sleeper, Random random)
+    : name_(std::move(name)),
+      config_(config),
+      clock_(clock),
+      metrics_(metrics),
+      sleeper_(sleeper ? std::move(sleeper) : resilience::RetryPolicy::thread_sleeper()),
+      random_(random ? std::move(random) : resilience::RetryPolicy::default_random()),
+      registry_(std::make_shared<Registry<S>>(name_, config)) {
+  const std::string& n = name_;
+  config::KeySpec providers;
+  providers.key = n + ".providers";
+  providers.type = config::Type::kStringList;
+  providers.default_value = boost::json::array{"console"};
+  providers.description = "Active " + n + " providers in failover order";
+  // Checked against the registry at set time, so a PUT naming an unknown
+  // provider is refused with this key in the error.
+  providers.validate = [reg = registry_](const boost::json::value& v) -> std::optional<std::string> {
+    const auto& arr = v.as_array();
+    if (arr.empty()) return "must name at least one provider";
+    std::set<std::string> seen;
+    for (const auto& e : arr) {
+      std::string name(e.as_string());
+      if (!reg->contains(name)) return reg->unknown_message(name);
+      if (!seen.insert(name).second) return "lists \"" + name + "\" twice";
+    }
+    return std::nullopt;
+  };
+  config_.declare(std::move(providers));
+  config_.declare(keys::integer(n + ".retry.max_attempts", 3, "Calls per provider before failing over", 1, 10));
+  config_.declare(keys::integer(n + ".retry.base_delay_ms", 200, "First retry delay ceiling (full jitter)", 0, 60'000));
+  config_.declare(keys::integer(n + ".retry.max_delay_ms", 5'000, "Retry delay ceiling", 0, 600'000));
+  config_.declare(keys::integer(n + ".breaker.window", 20, "Calls remembered per provider", 1, 1000));
+  config_.declare(keys::integer(n + ".breaker.min_calls", 5, "Calls in the window before the breaker may open", 1, 1000));
+  config_.declare(keys::number(n + ".breaker.failure_rate", 0.5, "Failure share that opens the breaker", 0.01, 1.0));
+  config_.declare(keys::integer(n + ".breaker.open_ms", 30'000, "How long an open breaker skips its provider", 0, 3'600'000));
+  config_.declare(keys::integer(n + ".breaker.half_open_calls", 1, "Trial calls (and successes to close) when half-open", 1, 100));
+  config_.declare(keys::integer(n + ".connect_timeout_ms", 5'000, "Provider connect timeout", 1, 600'000));
+  config_.declare(keys::integer(n + ".timeout_ms", 15'000, "Provider request timeout, whole call", 1, 600'000));
+  watch_id_ = config_.watch(n + ".", [this](const std::string&) { (void)reload(); });
+}
+
+template <typename S, typename M>
+Channel<S, M>::~Channel() {
+  config_.unwatch(watch_id_);
+}
+
+template <typename S, typename M>
+Result<std::shared_ptr<const typename Channel<S, M>::Chain>> Channel<S, M>::build() const {
+  const std::string key = name_ + ".providers";
+  std::vector<std::string> names = config_.get_list(key);
+  if (names.empty()) return Status::invalid(key, "must name at least one provider");
+  resilience::RetryOptions ro{
+      .max_attempts = static_cast<int>(config_.get_int(name_ + ".retry.max_attempts")),
+      .base_delay = Millis(config_.get_int(name_ + ".retry.base_delay_ms")),
+      .max_delay = Millis(config_.get_int(name_ + ".retry.max_delay_ms"))};
+  resilience::BreakerOptions bo{
+      .window = static_cast<int>(config_.get_int(name_ + ".breaker.window")),
+      .min_calls = static_cast<int>(config_.get_int(name_ + ".breaker.min_calls")),
+      .failure_rate = config_.get_double(name_ + ".breaker.failure_rate"),
+      .open_for = Millis(config_.get_int(name_ + ".breaker.open_ms")),
+      .half_open_calls = static_cast<int>(config_.get_int(name_ + ".breaker.half_open_calls"))};
+  auto chain = std::make_shared<Chain>(Chain{{}, resilience::RetryPolicy(ro, random_)});
+  std::set<std::string> seen;
+  for (const auto& name : names) {
+    if (!seen.insert(name).second) return Status::invalid(key, "lists \"" + name + "\" twice");
+    auto sender = registry_->create(name, config_);
+    if (!sender.ok()) {
+      const Status& s = sender.status();
+      if (s.code() == Code::kNotFound) return Status::invalid(key, s.message());
+      return s;  // names the provider's own key, e.g. email.sendgrid.api_key
+    }
+    Link link;
+    link.name = name;
+    link.sender = std::move(sender).value();
+    link.breaker = std::make_unique<resilience::CircuitBreaker>(bo, clock_);
+    if (metrics_) {
+      const char* help = "Provider sends by channel, provider and outcome (sent, failed, skipped)";
+      auto labels = [&](const char* outcome) {
+        return metrics::Labels{{"channel", name_}, {"provider", name}, {"outcome", outcome}};
+      };
+      link.sent = &metrics_->counter("sb_provider_sends_total", help, labels("sent"));
+      link.failed = &metrics_->counter("sb_provider_sends_total", help, labels("failed"));
+      link.skipped = &metrics_->counter("sb_provider_sends_total", help, labels("skipped"));
+      link.state = &metrics_->gauge("sb_provider_breaker_state",
+                                    "Circuit breaker state: 0 closed, 1 half-open, 2 open",
+                                    {{"channel", name_}, {"provider", name}});
+    }
+    chain->links.push_back(std::move(link));
+  }
+  return std::shared_ptr<const Chain>(std::move(chain));
+}
+
+template <typename S, typename M>
+Status Channel<S, M>::reload() {
+  std::lock_guard lock(reload_mu_);
+  auto built = build();
+  if (!built.ok()) {
+    last_reload_ = built.status();
+    spdlog::warn("{}: configuration refused, keeping providers [{}]: {}", name_, join(active()),
+                 last_reload_.to_string());
+    return last_reload_;
+  }
+  std::shared_ptr<const Chain> next = std::move(built).value();
+  for (const auto& link : next->links) link.publish_state();
+  chain_.store(std::move(next));
+  last_reload_ = Status();
+  spdlog::info("{}: providers now [{}]", name_, join(active()));
+  return {};
+}
+
+template <typename S, typename M>
+Status Channel<S, M>::last_reload() const {
+  std::lock_guard lock(reload_mu_);
+  return last_reload_;
+}
+
+template <typename S, typename M>
+std::vector<std::string> Channel<S, M>::active() const {
+  std::vector<std::string> out;
+  if (auto chain = chain_.load())
+    for (const auto& l : chain->links) out.push_back(l.name);
+  return out;
+}
+
+template <typename S, typename M>
+Status Channel<S, M>::try_link(const Chain& chain, const Link& link, const M& m, Receipt& r) const {
+  if (!link.breaker->allow()) {
+    if (link.skipped) link.skipped->inc();
+    link.publish_state();
+    return Status::unavailable(link.name + ": circuit open");
+  }
+  const int max = std::max(1, chain.retry.options().max_attempts);
+  Status last;
+  for (int attempt = 1;; ++attempt) {
+    ++r.attempts;
+    Result<std::string> res = link.sender->send(m);
+    if (res.ok()) {
+      link.breaker->record_success();
+      if (link.sent) link.sent->inc();
+      link.publish_state();
+      r.provider = link.name;
+      r.message_id = std::move(res).value();
+      return {};
+    }
+    last = res.status();
+    // A rejected message is an answer from a healthy provider; only the
+    // provider's own trouble (down, slow, bad credentials) counts against it.
+    if (last.code() == Code::kInvalidArgument) link.breaker->record_success();
+    else link.breaker->record_failure();
+    if (attempt >= max || !chain.retry.is_retryable(last)) break;
+    sleeper_(chain.retry.backoff(attempt));
+    if (!link.breaker->allow()) break;  // opened meanwhile: fail over now
+  }
+  if (link.failed) link.failed->inc();
+  link.publish_state();
+  return last;
+}
+
+template <typename S, typename M>
+Result<Receipt> Channel<S, M>::send(const M& m) const {
+  // Held for the whole send: a concurrent reload cannot pull it away.
+  std::shared_ptr<const Chain> chain = chain_.load();
+  if (!chain || chain->links.empty()) {
+    Status why = last_reload();
+    return Status::unavailable("no " + name_ + " provider is active" +
+                               (why.is_ok() ? "" : ": " + why.message()));
+  }
+  Receipt r;
+  std::vector<std::string> errors;
+  Status first;
+  bool transient = false;
+  for (const Link& link : chain->links) {
+    Status s = try_link(*chain, link, m, r);
+    if (s.is_ok()) {
+      if (!r.failed_over_from.empty())
+        spdlog::info("{}: delivered by {} after {} failed", name_, link.name, join(r.failed_over_from));
+      return r;
+    }
+    spdlog::warn("{}: provider {} failed: {}", name_, link.name, s.to_string());
+    r.failed_over_from.push_back(link.name);
+    errors.push_back(s.message());
+    transient = transient || s.retryable();
+    if (first.is_ok()) first = s;
+  }
+  std::string msg = "all " + name_ + " providers failed: " + join(errors, "; ");
+  if (transient) return Status::unavailable(msg);
+  return Status(first.code(), msg, first.fields());
+}
+
+template class Channel<EmailSender, EmailMessage>;
+template class Channel<SmsSender, SmsMessage>;
+
+}  // namespace sb::providers

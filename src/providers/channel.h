@@ -1,0 +1,91 @@
+// Channel<Sender, Message> — one runtime-switchable delivery channel ("email"
+// or "sms"): the registry of its providers, the active failover chain read
+// from `<channel>.providers`, and the policy knobs under `<channel>.retry.*`
+// and `<channel>.breaker.*`, all declared here.
+//
+// The chain is an immutable snapshot held in an atomic shared_ptr. A config
+// change under "<channel>." (watch) or reload() builds a complete new chain
+// off to the side — new senders, new breakers — and swaps it in only if every
+// provider in it could be created; otherwise the old chain stays and the error
+// is logged and kept (last_reload()). A send holds the snapshot it started
+// with, so sends in flight finish on the old chain.
+//
+// send(): for each provider in order — skip it if its breaker is open, else
+// call it, retrying retryable errors with full-jitter backoff while the
+// breaker allows; on failure move to the next provider. The Receipt names the
+// provider that delivered and those that failed first.
+//
+// Thread-safe. The ConfigService must outlive the Channel; destroy the Channel
+// only when no config change can be in flight (watchers run on the setter's
+// thread).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "providers/message.h"
+#include "providers/registry.h"
+#include "resilience/retry_policy.h"
+
+namespace sb::metrics { class Registry; }
+
+namespace sb::providers {
+
+template <typename Sender, typename Message>
+class Channel {
+ public:
+  using Sleeper = resilience::RetryPolicy::Sleeper;
+  using Random = resilience::RetryPolicy::Random;
+
+  // Declares the channel keys and starts watching "<name>.". The chain is
+  // empty until reload() (after providers are registered).
+  Channel(std::string name, config::ConfigService& config, const Clock& clock,
+          metrics::Registry* metrics, Sleeper sleeper, Random random);
+  ~Channel();
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  Registry<Sender>& registry() { return *registry_; }
+  const Registry<Sender>& registry() const { return *registry_; }
+
+  // Builds the chain from current config and swaps it in; on error keeps the
+  // old chain and returns why (InvalidArgument naming the key).
+  Status reload();
+  Status last_reload() const;
+
+  // `m` must be validated. Unavailable when every provider failed and at
+  // least one failure was transient; otherwise the first failure's code.
+  Result<Receipt> send(const Message& m) const;
+
+  // Provider names of the active chain, in failover order.
+  std::vector<std::string> active() const;
+
+ private:
+  struct Link;
+  struct Chain;
+  Result<std::shared_ptr<const Chain>> build() const;
+  Status try_link(const Chain& chain, const Link& link, const Message& m, Receipt& r) const;
+
+  // Immutable after construction.
+  const std::string name_;
+  config::ConfigService& config_;
+  const Clock& clock_;
+  metrics::Registry* const metrics_;
+  const Sleeper sleeper_;
+  const Random random_;
+  // Shared with the `<name>.providers` validator held by ConfigService.
+  const std::shared_ptr<Registry<Sender>> registry_;
+  uint64_t watch_id_ = 0;
+
+  std::atomic<std::shared_ptr<const Chain>> chain_;
+  mutable std::mutex reload_mu_;  // serialises rebuilds
+  Status last_reload_;            // guarded by reload_mu_
+};
+
+}  // namespace sb::providers

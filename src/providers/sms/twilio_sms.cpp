@@ -1,0 +1,78 @@
+// sms.twilio — Twilio Programmable Messaging: POST
+// {base_url}/2010-04-01/Accounts/<AccountSid>/Messages.json with HTTP Basic
+// auth "<AccountSid>:<AuthToken>" and form fields To / From (or
+// MessagingServiceSid) / Body. 201 Created returns the message resource; its
+// "sid" is the message id.
+#include <boost/json.hpp>
+
+#include "core/json.h"
+#include "providers/http_client.h"
+#include "providers/keys.h"
+#include "providers/registry.h"
+#include "providers/sender.h"
+
+namespace sb::providers::sms {
+namespace {
+
+class TwilioSms final : public SmsSender {
+ public:
+  TwilioSms(std::string base_url, std::string sid, std::string token, std::string service_sid,
+            HttpTimeouts timeouts)
+      : url_(trim_slash(std::move(base_url)) + "/2010-04-01/Accounts/" + sid + "/Messages.json"),
+        sid_(std::move(sid)),
+        token_(std::move(token)),
+        service_sid_(std::move(service_sid)),
+        timeouts_(timeouts) {}
+
+  Result<std::string> send(const SmsMessage& m) override {
+    HeaderList form{{"To", m.to}};
+    if (!m.from.empty()) form.emplace_back("From", m.from);
+    else if (!service_sid_.empty()) form.emplace_back("MessagingServiceSid", service_sid_);
+    else return Status::invalid("/from", "is required by twilio (or set sms.from or sms.twilio.messaging_service_sid)");
+    form.emplace_back("Body", m.body);
+
+    HttpRequest req;
+    req.url = url_;
+    req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    req.basic_auth = std::make_pair(sid_, token_);
+    req.body = form_encode(form);
+    req.timeouts = timeouts_;
+    SB_ASSIGN(HttpResponse resp, http_send("twilio", req));
+    SB_TRY(check_status("twilio", resp));
+    if (auto v = json::parse(resp.body); v.ok() && v->is_object())
+      if (auto* p = v->as_object().if_contains("sid"); p && p->is_string()) return std::string(p->get_string());
+    return std::string();
+  }
+
+ private:
+  const std::string url_, sid_, token_, service_sid_;
+  const HttpTimeouts timeouts_;
+};
+
+}  // namespace
+
+Factory<SmsSender> twilio_factory(const ProviderEnv&) {
+  return {
+      .name = "twilio",
+      .description = "Twilio Programmable Messaging API",
+      .keys = {keys::string("sms.twilio.account_sid", "", "Account SID (AC...)"),
+               keys::secret("sms.twilio.auth_token", "Auth token"),
+               keys::string("sms.twilio.messaging_service_sid", "",
+                            "Messaging Service SID used when a message has no from and sms.from is unset"),
+               keys::url("sms.twilio.base_url", "https://api.twilio.com",
+                         "API base URL (tests point it at a stand-in)")},
+      .create = [](const config::ConfigService& c) -> Result<std::unique_ptr<SmsSender>> {
+        std::string sid = c.get_string("sms.twilio.account_sid");
+        std::string token = c.get_string("sms.twilio.auth_token");
+        if (sid.empty() || sid.find_first_of("/?#% ") != std::string::npos)
+          return Status::invalid("sms.twilio.account_sid", "is required when sms.providers includes twilio");
+        if (token.empty())
+          return Status::invalid("sms.twilio.auth_token", "is required when sms.providers includes twilio");
+        return std::unique_ptr<SmsSender>(std::make_unique<TwilioSms>(
+            c.get_string("sms.twilio.base_url"), sid, token,
+            c.get_string("sms.twilio.messaging_service_sid"), timeouts_from(c, "sms")));
+      },
+  };
+}
+
+}  // namespace sb::providers::sms
