@@ -126,11 +126,15 @@ store::Db& App::db() { return *impl_->db; }
 
 Status App::init() {
   Impl& m = *impl_;
+  // Until the configured level is known: commands other than `serve` keep
+  // stdout for their output and log warnings to stderr.
+  log::init({m.options.serving ? "info" : "warn", false, !m.options.serving});
   declare_server_keys(m.config);
   m.messaging = std::make_unique<providers::Messaging>(m.config, Clock::system(), &m.metrics, "");
   if (!m.options.config_file.empty()) SB_TRY(m.config.load_file(m.options.config_file));
   SB_TRY(m.config.load_env(m.envp));
-  log::init({m.config.get_string("log.level"), m.config.get_string("log.format") == "json"});
+  if (m.options.serving)
+    log::init({m.config.get_string("log.level"), m.config.get_string("log.format") == "json", false});
 
   store::Options so;
   so.sqlite_synchronous = m.config.get_string("store.sqlite_synchronous");
@@ -189,7 +193,7 @@ Status App::serve() {
   // a generated key printed once on the first start.
   std::string printed_key;
   if (const char* env_key = std::getenv("SWITCHBOARD_ADMIN_KEY"); env_key && *env_key) {
-    SB_TRY(m.api_keys->create("env", std::string(env_key)).status());
+    SB_TRY(m.api_keys->create("env", std::string(env_key)));
   } else {
     SB_ASSIGN(int64_t active, m.api_keys->active_count());
     if (active == 0) {

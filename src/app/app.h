@@ -22,6 +22,7 @@ struct AppOptions {
   std::string database;
   std::string data_dir;
   std::string config_file;
+  bool serving = false;  // `serve`: logs on stdout at log.level; other commands: stderr, warnings only
 };
 
 class App {

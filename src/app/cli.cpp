@@ -88,6 +88,7 @@ int run_cli(int argc, char** argv, char** envp) {
   }
   if (cli.got_subcommand("version")) return 0;
 
+  opts.serving = static_cast<bool>(*serve);
   if (*serve) {
     // Before any thread exists, so every thread inherits the mask and
     // SIGTERM/SIGINT reach only the server's signal-waiting thread.

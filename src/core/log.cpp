@@ -10,7 +10,9 @@ std::shared_ptr<spdlog::logger> g_access;
 
 void init(const Options& opts) {
   if (spdlog::thread_pool() == nullptr) spdlog::init_thread_pool(8192, 1);
-  auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  spdlog::sink_ptr sink;
+  if (opts.to_stderr) sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  else sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
   auto main = std::make_shared<spdlog::async_logger>("switchboard", sink, spdlog::thread_pool(),
                                                      spdlog::async_overflow_policy::block);
   if (opts.json) {

@@ -12,6 +12,7 @@ namespace sb::log {
 struct Options {
   std::string level = "info";  // trace, debug, info, warn, error, off
   bool json = false;
+  bool to_stderr = false;  // CLI commands keep stdout for their output
 };
 
 void init(const Options& opts);

@@ -92,10 +92,12 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-  const Status& status() const {
+  const Status& status() const& {
     static const Status kOk;
     return ok() ? kOk : std::get<1>(v_);
   }
+  // By value on temporaries, so SB_TRY(f().status()) cannot dangle.
+  Status status() && { return ok() ? Status() : std::get<1>(std::move(v_)); }
   Status take_status() && { return ok() ? Status() : std::get<1>(std::move(v_)); }
 
  private:

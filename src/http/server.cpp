@@ -381,6 +381,19 @@ Status Server::listen() {
   auto addr = net::ip::make_address(impl_->options.host, ec);
   if (ec) return Status::invalid("listen", "not an IP address: " + impl_->options.host);
   int port = impl_->options.port;
+  if (port != 0) {
+    // SO_REUSEPORT (below) would let us silently share a port that another
+    // server already listens on; a plain bind first fails if it is taken.
+    net::io_context probe_ctx;
+    tcp::acceptor probe(probe_ctx);
+    tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+    probe.open(ep.protocol(), ec);
+    if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(ep, ec);
+    if (ec)
+      return Status::unavailable("cannot listen on " + impl_->options.host + ":" + std::to_string(port) +
+                                 ": " + ec.message());
+  }
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Impl::Worker>();
     auto acc = std::make_unique<tcp::acceptor>(w->ioc);

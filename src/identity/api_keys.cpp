@@ -30,14 +30,18 @@ Result<IssuedKey> ApiKeys::create(const std::string& name, std::optional<std::st
   if (k.key.size() < 16) return Status::invalid("admin_key", "must be at least 16 characters");
   std::string hash = crypto::sha256_hex(k.key);
   SB_TRY(db_.write([&](store::Tx& tx) -> Status {
-    SB_ASSIGN(auto rows, tx.query("SELECT id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", {hash}));
-    if (!rows.empty()) {
-      k.id = rows[0].text_at(0);  // already registered (same SWITCHBOARD_ADMIN_KEY on restart)
+    // Instances starting together with the same SWITCHBOARD_ADMIN_KEY race
+    // here: the insert is a no-op for all but one, and all read the winner.
+    SB_TRY(tx.exec("DELETE FROM api_keys WHERE key_hash = $1 AND revoked_at IS NOT NULL", {hash}));
+    SB_ASSIGN(int64_t inserted,
+              tx.exec("INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ($1, $2, $3, $4) "
+                      "ON CONFLICT (key_hash) DO NOTHING",
+                      {k.id, name, hash, clock_.now_ms()}));
+    if (inserted == 0) {
+      SB_ASSIGN(auto rows, tx.query("SELECT id FROM api_keys WHERE key_hash = $1", {hash}));
+      if (!rows.empty()) k.id = rows[0].text_at(0);  // already registered (same key on restart)
       return {};
     }
-    SB_TRY(tx.exec("DELETE FROM api_keys WHERE key_hash = $1", {hash}));
-    SB_TRY(tx.exec("INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)",
-                   {k.id, name, hash, clock_.now_ms()}));
     return log_.append(tx, key_event("apikey.created", k.id, name, clock_)).status();
   }));
   return k;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,21 +12,40 @@
 #include <sstream>
 #include <thread>
 
+extern char** environ;
+
 namespace sb::test {
 
 namespace {
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
             const std::string& out_path) {
-  pid_t pid = fork();
-  if (pid != 0) return pid;
-  int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  dup2(fd, 1);
-  dup2(fd, 2);
-  for (auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+  // Everything the child needs is built before fork: only async-signal-safe
+  // calls between fork and exec (the test process has threads).
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) merged[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (auto& [k, v] : env) merged[k] = v;
+  std::vector<std::string> env_strings;
+  for (auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  execv(argv[0], argv.data());
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  // A crashed test must not leave servers behind.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127);
+  int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  dup2(fd, 1);
+  dup2(fd, 2);
+  execve(argv[0], argv.data(), envp.data());
   _exit(127);
 }
 
@@ -48,9 +68,9 @@ ServerProcess::~ServerProcess() {
 }
 
 bool ServerProcess::start() {
-  port_ = free_port();
-  std::vector<std::string> argv = {SB_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port_),
-                                   "--data-dir", data_dir_};
+  // Port 0: the server picks a free port and prints it, so two tests can
+  // never race for the same one.
+  std::vector<std::string> argv = {SB_BINARY, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir_};
   argv.insert(argv.end(), args_.begin(), args_.end());
   auto env = env_;
   env.emplace("SWITCHBOARD_LOG__LEVEL", "warn");
@@ -60,6 +80,8 @@ bool ServerProcess::start() {
     std::string out = output();
     if (out.find("switchboard listening on") != std::string::npos) {
       std::smatch m;
+      static const std::regex port_re("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+      if (std::regex_search(out, m, port_re)) port_ = std::stoi(m[1]);
       static const std::regex key_re("(sbk_[A-Za-z0-9_-]+)");
       if (std::regex_search(out, m, key_re)) admin_key_ = m[1];
       if (auto it = env_.find("SWITCHBOARD_ADMIN_KEY"); it != env_.end()) admin_key_ = it->second;

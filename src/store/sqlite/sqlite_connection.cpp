@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_connection.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <string>
 
 namespace sb::store {
@@ -27,7 +29,7 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
 }
 
 SqliteConnection::~SqliteConnection() {
-  for (auto& [_, stmt] : cache_) sqlite3_finalize(stmt);
+  for (auto& [_, p] : cache_) sqlite3_finalize(p.stmt);
   sqlite3_close(db_);
 }
 
@@ -53,31 +55,44 @@ Status SqliteConnection::exec_script(std::string_view sql) { return raw(std::str
 
 Result<sqlite3_stmt*> SqliteConnection::prepare(std::string_view sql, const Params& params) {
   std::string key(sql);
-  sqlite3_stmt* stmt = nullptr;
+  Prepared* p;
   if (auto it = cache_.find(key); it != cache_.end()) {
-    stmt = it->second;
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
+    p = &it->second;
+    sqlite3_reset(p->stmt);
+    sqlite3_clear_bindings(p->stmt);
   } else {
+    sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT,
                            &stmt, nullptr) != SQLITE_OK)
       return error("prepare");
-    cache_.emplace(std::move(key), stmt);
+    // `$N` placeholders are named parameters to SQLite, numbered by first
+    // appearance. Map them once here: looking each name up per bind is a
+    // linear search (quadratic for multi-row inserts).
+    Prepared prepared{stmt, {}};
+    int count = sqlite3_bind_parameter_count(stmt);
+    for (int i = 1; i <= count; ++i) {
+      const char* name = sqlite3_bind_parameter_name(stmt, i);
+      if (!name || name[0] != '$') continue;
+      int n = std::atoi(name + 1);
+      if (n < 1) continue;
+      if (prepared.slot.size() < static_cast<size_t>(n)) prepared.slot.resize(n, 0);
+      prepared.slot[n - 1] = i;
+    }
+    p = &cache_.emplace(std::move(key), std::move(prepared)).first->second;
   }
-  for (size_t i = 0; i < params.size(); ++i) {
-    // `$N` placeholders: SQLite numbers named parameters by first appearance,
-    // so look each one up by name rather than trusting the order.
-    std::string name = "$" + std::to_string(i + 1);
-    int idx = sqlite3_bind_parameter_index(stmt, name.c_str());
+  sqlite3_stmt* stmt = p->stmt;
+  size_t n = std::min(params.size(), p->slot.size());
+  for (size_t i = 0; i < n; ++i) {
+    int idx = p->slot[i];
     if (idx == 0) continue;  // parameter unused by this statement
     const Value& v = params[i];
     int rc;
     if (std::holds_alternative<std::nullptr_t>(v)) rc = sqlite3_bind_null(stmt, idx);
-    else if (auto p = std::get_if<int64_t>(&v)) rc = sqlite3_bind_int64(stmt, idx, *p);
-    else if (auto p = std::get_if<double>(&v)) rc = sqlite3_bind_double(stmt, idx, *p);
+    else if (auto ip = std::get_if<int64_t>(&v)) rc = sqlite3_bind_int64(stmt, idx, *ip);
+    else if (auto dp = std::get_if<double>(&v)) rc = sqlite3_bind_double(stmt, idx, *dp);
     else {
-      const auto& s = std::get<std::string>(v);
-      rc = sqlite3_bind_text(stmt, idx, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+      const auto& sv = std::get<std::string>(v);
+      rc = sqlite3_bind_text(stmt, idx, sv.data(), static_cast<int>(sv.size()), SQLITE_STATIC);
     }
     if (rc != SQLITE_OK) return error("bind");
   }

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "store/write_batcher.h"
 
@@ -30,8 +31,12 @@ class SqliteConnection final : public WriterConnection {
   Result<sqlite3_stmt*> prepare(std::string_view sql, const Params& params);
   Status error(const char* what) const;
 
+  struct Prepared {
+    sqlite3_stmt* stmt;
+    std::vector<int> slot;  // slot[k] = SQLite's index for "$k+1", 0 if unused
+  };
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, Prepared> cache_;
 };
 
 }  // namespace sb::store
