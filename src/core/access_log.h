@@ -25,7 +25,4 @@ class AccessLog {
   int fd_;
 };
 
-// Appends `s` as a JSON string literal (with quotes), escaping as RFC 8259 requires.
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace sb::log

@@ -30,4 +30,8 @@ Status get_bool(const bj::object& o, std::string_view key, bool& out, bool requi
 
 std::string serialize(const bj::value& v);
 
+// Appends `s` as a JSON string literal (quotes included), escaping what
+// RFC 8259 requires. For hot paths that build JSON text directly.
+void append_quoted(std::string& out, std::string_view s);
+
 }  // namespace sb::json

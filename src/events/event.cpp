@@ -100,24 +100,37 @@ Result<Event> parse_event(const bj::value& v, const std::string& prefix) {
 }
 
 std::string envelope_json(const Event& e) {
-  bj::object o;
-  o["specversion"] = "1.0";
-  o["id"] = e.id;
-  o["source"] = e.source;
-  o["type"] = e.type;
-  if (!e.subject.empty()) o["subject"] = e.subject;
-  o["time"] = format_rfc3339(e.time_ms);
-  if (!e.datacontenttype.empty()) o["datacontenttype"] = e.datacontenttype;
-  else if (!e.data_json.empty()) o["datacontenttype"] = "application/json";
-  for (auto& [k, v] : e.extensions) o[k] = v;
-  std::string out = bj::serialize(o);
-  if (!e.data_json.empty()) {
-    // Splice the data text in as-is: it was serialized once on the way in.
-    out.pop_back();
-    out += ",\"data\":";
-    out += e.data_json;
-    out += '}';
+  // Built as text: every appended event passes through here.
+  std::string out;
+  out.reserve(128 + e.id.size() + e.source.size() + e.type.size() + e.subject.size() + e.data_json.size());
+  out += "{\"specversion\":\"1.0\",\"id\":";
+  json::append_quoted(out, e.id);
+  out += ",\"source\":";
+  json::append_quoted(out, e.source);
+  out += ",\"type\":";
+  json::append_quoted(out, e.type);
+  if (!e.subject.empty()) {
+    out += ",\"subject\":";
+    json::append_quoted(out, e.subject);
   }
+  out += ",\"time\":\"";
+  out += format_rfc3339(e.time_ms);
+  out += '"';
+  if (!e.datacontenttype.empty() || !e.data_json.empty()) {
+    out += ",\"datacontenttype\":";
+    json::append_quoted(out, e.datacontenttype.empty() ? std::string_view("application/json") : e.datacontenttype);
+  }
+  for (auto& [k, v] : e.extensions) {
+    out += ',';
+    json::append_quoted(out, k);
+    out += ':';
+    json::append_quoted(out, v);
+  }
+  if (!e.data_json.empty()) {
+    out += ",\"data\":";
+    out += e.data_json;  // serialized once on the way in
+  }
+  out += '}';
   return out;
 }
 

@@ -35,6 +35,25 @@ std::string placeholders(size_t rows, size_t cols, size_t first = 1) {
   }
   return out;
 }
+// The statements for each chunk size, built once.
+const std::string& dup_check_sql(size_t n) {
+  static const std::map<size_t, std::string> all = [] {
+    std::map<size_t, std::string> m;
+    for (size_t c : kChunks) m[c] = "SELECT id, sequence FROM events WHERE source = $1 AND id IN " + placeholders(1, c, 2);
+    return m;
+  }();
+  return all.at(n);
+}
+
+const std::string& insert_sql(size_t n) {
+  static const std::map<size_t, std::string> all = [] {
+    std::map<size_t, std::string> m;
+    for (size_t c : kChunks)
+      m[c] = "INSERT INTO events (sequence, id, source, type, subject, time_ms, envelope) VALUES " + placeholders(c, 7);
+    return m;
+  }();
+  return all.at(n);
+}
 }  // namespace
 
 EventLog::EventLog(store::Db& db, const Clock& clock, metrics::Registry* metrics)
@@ -64,7 +83,7 @@ Result<std::vector<Appended>> EventLog::append(store::Tx& tx, std::vector<Event>
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     for (size_t i = 0; i < ids.size();) {
       size_t n = chunk_for(ids.size() - i);
-      std::string sql = "SELECT id, sequence FROM events WHERE source = $1 AND id IN " + placeholders(1, n, 2);
+      const std::string& sql = dup_check_sql(n);
       store::Params params{source};
       for (size_t k = 0; k < n; ++k) params.emplace_back(ids[i + k]);
       SB_ASSIGN(auto rows, tx.query(sql, params));
@@ -106,8 +125,7 @@ Result<std::vector<Appended>> EventLog::append(store::Tx& tx, std::vector<Event>
   // 3. Insert the new events, several rows per statement.
   for (size_t i = 0; i < fresh.size();) {
     size_t n = chunk_for(fresh.size() - i);
-    std::string sql = "INSERT INTO events (sequence, id, source, type, subject, time_ms, envelope) VALUES " +
-                      placeholders(n, 7);
+    const std::string& sql = insert_sql(n);
     store::Params params;
     params.reserve(n * 7);
     for (size_t k = 0; k < n; ++k) {

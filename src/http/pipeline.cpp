@@ -10,6 +10,7 @@
 
 #include "core/access_log.h"
 #include "core/ids.h"
+#include "core/json.h"
 #include "core/metrics.h"
 #include "http/problem.h"
 
@@ -107,13 +108,13 @@ void Pipeline::finish(const Request& req, int status, int64_t start_us) {
     line.assign("{\"time\":\"");
     append_time(line, impl_->clock.now_ms());
     line += "\",\"request_id\":";
-    log::append_json_string(line, req.request_id);
+    json::append_quoted(line, req.request_id);
     line += ",\"method\":";
-    log::append_json_string(line, req.method);
+    json::append_quoted(line, req.method);
     line += ",\"path\":";
-    log::append_json_string(line, req.path);
+    json::append_quoted(line, req.path);
     line += ",\"route\":";
-    log::append_json_string(line, route);
+    json::append_quoted(line, route);
     char num[32];
     line += ",\"status\":";
     line.append(num, std::to_chars(num, num + sizeof num, status).ptr);
@@ -124,10 +125,10 @@ void Pipeline::finish(const Request& req, int status, int64_t start_us) {
                   static_cast<char>('0' + dur_us % 10)};
     line.append(us, 4);
     line += ",\"remote\":";
-    log::append_json_string(line, req.remote_ip);
+    json::append_quoted(line, req.remote_ip);
     if (!req.principal.empty()) {
       line += ",\"principal\":";
-      log::append_json_string(line, req.principal);
+      json::append_quoted(line, req.principal);
     }
     line += '}';
     impl_->access_log.append(line);

@@ -24,6 +24,9 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
     std::string sync = "PRAGMA synchronous=" + options.sqlite_synchronous;
     SB_TRY(conn->raw(sync.c_str()));
     SB_TRY(conn->raw("PRAGMA foreign_keys=ON"));
+    // Checkpoints run on a background connection (SqliteDb), not in the commit path.
+    SB_TRY(conn->raw("PRAGMA wal_autocheckpoint=0"));
+    SB_TRY(conn->raw("PRAGMA journal_size_limit=67108864"));
   }
   return conn;
 }

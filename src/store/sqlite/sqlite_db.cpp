@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include "store/sqlite/sqlite_connection.h"
 #include "store/write_batcher.h"
@@ -12,9 +13,11 @@ namespace {
 
 class SqliteDb final : public Db {
  public:
-  SqliteDb(std::unique_ptr<WriteBatcher> writer,
-           std::vector<std::unique_ptr<SqliteConnection>> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  SqliteDb(std::unique_ptr<WriteBatcher> writer, std::vector<std::unique_ptr<SqliteConnection>> readers,
+           std::unique_ptr<SqliteConnection> checkpointer)
+      : writer_(std::move(writer)), readers_(std::move(readers)), checkpointer_(std::move(checkpointer)) {
+    checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
+  }
   ~SqliteDb() override { close(); }
 
   Engine engine() const override { return Engine::kSqlite; }
@@ -49,11 +52,39 @@ class SqliteDb final : public Db {
 
   void close() override {
     if (writer_) writer_->close();
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    readers_.clear();
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+      readers_.clear();
+    }
     cv_.notify_all();
+    checkpoint_cv_.notify_all();
+    if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+    if (checkpointer_) {
+      checkpointer_->raw("PRAGMA wal_checkpoint(TRUNCATE)");
+      checkpointer_.reset();
+    }
   }
+
+ private:
+  // Copies the WAL into the database file off the commit path, so a commit
+  // pays for its own fsync only (autocheckpoint in the writer added a
+  // checkpoint's fsyncs to every ~1000th commit: ~1.5x on batched appends).
+  void checkpoint_loop() {
+    std::unique_lock lock(mu_);
+    while (!closed_) {
+      checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return closed_; });
+      if (closed_) break;
+      lock.unlock();
+      checkpointer_->raw("PRAGMA wal_checkpoint(PASSIVE)");
+      lock.lock();
+    }
+  }
+  std::unique_ptr<SqliteConnection> checkpointer_;
+  std::thread checkpoint_thread_;
+  std::condition_variable checkpoint_cv_;  // its own: cv_ wakes one waiting reader
+
+ public:
 
  private:
   std::unique_ptr<WriteBatcher> writer_;
@@ -81,8 +112,9 @@ Result<std::unique_ptr<Db>> open_sqlite(const std::string& path, const Options& 
     SB_ASSIGN(auto r, SqliteConnection::open(path, true, options));
     readers.push_back(std::move(r));
   }
+  SB_ASSIGN(auto checkpointer, SqliteConnection::open(path, false, options));
   auto batcher = std::make_unique<WriteBatcher>(std::move(writers), options.max_batch);
-  return std::unique_ptr<Db>(new SqliteDb(std::move(batcher), std::move(readers)));
+  return std::unique_ptr<Db>(new SqliteDb(std::move(batcher), std::move(readers), std::move(checkpointer)));
 }
 
 }  // namespace sb::store

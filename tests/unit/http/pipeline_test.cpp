@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/clock.h"
-#include "core/access_log.h"
+#include "core/json.h"
 #include "core/metrics.h"
 #include "http/pipeline.h"
 #include "http/problem.h"
@@ -109,7 +109,7 @@ TEST_F(Fixture, ThrowingHandlerBecomesA500WithoutLeakingDetails) {
 
 TEST(AccessLogLine, IsOneValidJsonObjectPerRequestWithEscaping) {
   std::string s;
-  log::append_json_string(s, "a\"b\\c\n\x01");
+  json::append_quoted(s, "a\"b\\c\n\x01");
   EXPECT_EQ(s, R"("a\"b\\c\n\u0001")");
 }
 
