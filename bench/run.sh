@@ -86,7 +86,7 @@ stop_sb
 
 # --- 4. batched appends (in-process, no HTTP) ---------------------------------
 for b in 100 1000; do
-  taskset -c 0 "$BENCH/append_bench" "sqlite:$WORK/append-$b.db" "$b" 200000 | sed "s/^/SQLite FULL             /"
+  taskset -c 0 "$BENCH/append_bench" "sqlite:$WORK/append-$b.db" "$b" 200000 | grep -v migration | sed "s/^/SQLite FULL             /"
 done
 
 # --- 5. the same on PostgreSQL 15 (synchronous_commit=on) ---------------------
@@ -103,4 +103,4 @@ for r in $(seq "$ROUNDS"); do
 done
 printf "POST /v1/events Postgres 64 conns, durable       %10.0f events/s  (target >= 10000)\n" "$(median < "$WORK/pgpub.txt")"
 stop_sb
-taskset -c 0 "$BENCH/append_bench" "$PG_URL" 1000 200000 | sed "s/^/PostgreSQL              /"
+taskset -c 0 "$BENCH/append_bench" "$PG_URL" 1000 200000 | grep -v migration | sed "s/^/PostgreSQL              /"

@@ -36,20 +36,12 @@ std::string placeholders(size_t rows, size_t cols, size_t first = 1) {
   return out;
 }
 // The statements for each chunk size, built once.
-const std::string& dup_check_sql(size_t n) {
-  static const std::map<size_t, std::string> all = [] {
-    std::map<size_t, std::string> m;
-    for (size_t c : kChunks) m[c] = "SELECT id, sequence FROM events WHERE source = $1 AND id IN " + placeholders(1, c, 2);
-    return m;
-  }();
-  return all.at(n);
-}
-
 const std::string& insert_sql(size_t n) {
   static const std::map<size_t, std::string> all = [] {
     std::map<size_t, std::string> m;
     for (size_t c : kChunks)
-      m[c] = "INSERT INTO events (sequence, id, source, type, subject, time_ms, envelope) VALUES " + placeholders(c, 7);
+      m[c] = "INSERT INTO events (sequence, id, source, type, subject, time_ms, envelope) VALUES " + placeholders(c, 7) +
+             " ON CONFLICT (source, id) DO NOTHING RETURNING sequence";
     return m;
   }();
   return all.at(n);
@@ -73,59 +65,37 @@ Result<std::vector<Appended>> EventLog::append(store::Tx& tx, std::vector<Event>
   std::vector<Appended> out(events.size());
   if (events.empty()) return out;
 
-  // 1. Idempotency: which (source, id) pairs are already stored? One query
-  //    per source and chunk of ids, served by the unique index.
-  std::map<std::pair<std::string, std::string>, int64_t> existing;
-  std::map<std::string, std::vector<std::string>> ids_by_source;
-  for (auto& e : events) ids_by_source[e.source].push_back(e.id);
-  for (auto& [source, ids] : ids_by_source) {
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    for (size_t i = 0; i < ids.size();) {
-      size_t n = chunk_for(ids.size() - i);
-      const std::string& sql = dup_check_sql(n);
-      store::Params params{source};
-      for (size_t k = 0; k < n; ++k) params.emplace_back(ids[i + k]);
-      SB_ASSIGN(auto rows, tx.query(sql, params));
-      for (auto& r : rows) existing[{source, r.text_at(0)}] = r.int_at(1);
-      i += n;
+  // 1. First occurrence of each (source, id) in this call; later repeats are
+  //    duplicates of it.
+  std::vector<size_t> fresh;
+  std::vector<size_t> first_of(events.size());
+  {
+    std::map<std::pair<std::string_view, std::string_view>, size_t> seen;
+    for (size_t i = 0; i < events.size(); ++i) {
+      auto [it, inserted] = seen.try_emplace({events[i].source, events[i].id}, i);
+      first_of[i] = it->second;
+      if (inserted) fresh.push_back(i);
     }
   }
 
-  // 2. Reserve sequences for the new events with one counter bump. On
-  //    PostgreSQL the row lock it takes orders concurrent appenders by commit.
-  std::vector<size_t> fresh;
-  std::set<std::pair<std::string, std::string>> seen;
-  for (size_t i = 0; i < events.size(); ++i) {
-    auto key = std::make_pair(events[i].source, events[i].id);
-    if (existing.count(key) || !seen.insert(key).second) continue;
-    fresh.push_back(i);
-  }
-  int64_t next = 0;
-  if (!fresh.empty()) {
-    SB_ASSIGN(auto rows, tx.query("UPDATE counters SET value = value + $1 WHERE name = 'events' RETURNING value",
-                                  {static_cast<int64_t>(fresh.size())}));
-    if (rows.empty()) return Status::internal("events counter missing; were migrations applied?");
-    next = rows[0].int_at(0) - static_cast<int64_t>(fresh.size()) + 1;
-  }
+  // 2. Reserve sequences with one counter bump. On PostgreSQL the row lock it
+  //    takes orders concurrent appenders by commit.
+  SB_ASSIGN(auto counter, tx.query("UPDATE counters SET value = value + $1 WHERE name = 'events' RETURNING value",
+                                    {static_cast<int64_t>(fresh.size())}));
+  if (counter.empty()) return Status::internal("events counter missing; were migrations applied?");
+  int64_t next = counter[0].int_at(0) - static_cast<int64_t>(fresh.size()) + 1;
   int64_t now = clock_.now_ms();
-  std::map<std::pair<std::string, std::string>, int64_t> assigned;
   for (size_t i : fresh) {
-    Event& e = events[i];
-    if (e.time_ms == 0) e.time_ms = now;
-    e.sequence = next++;
-    assigned[{e.source, e.id}] = e.sequence;
-  }
-  for (size_t i = 0; i < events.size(); ++i) {
-    auto key = std::make_pair(events[i].source, events[i].id);
-    if (auto it = existing.find(key); it != existing.end()) out[i] = {it->second, events[i].id, true};
-    else out[i] = {assigned[key], events[i].id, events[i].sequence == 0};
+    if (events[i].time_ms == 0) events[i].time_ms = now;
+    events[i].sequence = next++;
   }
 
-  // 3. Insert the new events, several rows per statement.
+  // 3. Insert, several rows per statement. Idempotency is the unique index's
+  //    job (ON CONFLICT DO NOTHING): no lookup first, and no dependence on the
+  //    planner choosing that index for one.
+  std::set<int64_t> inserted;
   for (size_t i = 0; i < fresh.size();) {
     size_t n = chunk_for(fresh.size() - i);
-    const std::string& sql = insert_sql(n);
     store::Params params;
     params.reserve(n * 7);
     for (size_t k = 0; k < n; ++k) {
@@ -138,12 +108,31 @@ Result<std::vector<Appended>> EventLog::append(store::Tx& tx, std::vector<Event>
       params.emplace_back(e.time_ms);
       params.emplace_back(envelope_json(e));
     }
-    SB_TRY(tx.exec(sql, params));
+    SB_ASSIGN(auto rows, tx.query(insert_sql(n), params));
+    for (auto& r : rows) inserted.insert(r.int_at(0));
     i += n;
   }
-  if (!fresh.empty()) {
-    int64_t max_seq = events[fresh.back()].sequence;
-    double count = static_cast<double>(fresh.size());
+
+  // 4. Outcomes. An event already in the log keeps its stored sequence (its
+  //    reserved number stays unused: sequences may have gaps).
+  int64_t max_seq = 0;
+  for (size_t i : fresh) {
+    Event& e = events[i];
+    if (inserted.count(e.sequence)) {
+      out[i] = {e.sequence, e.id, false};
+      max_seq = std::max(max_seq, e.sequence);
+      continue;
+    }
+    SB_ASSIGN(auto rows, tx.query("SELECT sequence FROM events WHERE source = $1 AND id = $2", {e.source, e.id}));
+    if (rows.empty()) return Status::internal("event " + e.id + " neither inserted nor found");
+    e.sequence = rows[0].int_at(0);
+    out[i] = {e.sequence, e.id, true};
+  }
+  for (size_t i = 0; i < events.size(); ++i)
+    if (first_of[i] != i) out[i] = {out[first_of[i]].sequence, events[i].id, true};
+
+  if (!inserted.empty()) {
+    double count = static_cast<double>(inserted.size());
     tx.after_commit([this, max_seq, count] {
       if (appended_) appended_->inc(count);
       advance_head(max_seq);
