@@ -13,7 +13,7 @@ build_pkgs=(
   libbenchmark-dev
 )
 test_pkgs=(
-  postgresql-15 python3 python3-aiosmtpd prometheus curl
+  postgresql-15 python3 python3-aiosmtpd prometheus curl oathtool
 )
 bench_pkgs=( nginx-light wrk )
 
