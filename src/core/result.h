@@ -40,7 +40,7 @@ class Status {
   Status(Code code, std::string message, std::vector<FieldError> fields = {})
       : code_(code), message_(std::move(message)), fields_(std::move(fields)) {}
 
-  static Status ok() { return {}; }
+  // No static ok(): `status.ok()` would then compile and always be true.
   static Status invalid(std::string field, std::string message) {
     std::string m = field + ": " + message;
     return Status(Code::kInvalidArgument, std::move(m), {{std::move(field), std::move(message)}});

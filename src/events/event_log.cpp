@@ -14,6 +14,8 @@ namespace {
 // handful of prepared statements instead of one per batch size.
 constexpr size_t kChunks[] = {64, 16, 4, 1};
 constexpr size_t kMaxCoalesced = 2048;  // events per coalesced publish write
+constexpr size_t kBusyGroup = 8;        // a group this large means publishers are queuing
+constexpr std::chrono::microseconds kGatherWindow{300};
 
 size_t chunk_for(size_t remaining) {
   for (size_t c : kChunks)
@@ -46,11 +48,21 @@ const std::string& insert_sql(size_t n) {
   }();
   return all.at(n);
 }
+template <typename Group>
+size_t total_events(const Group& g) {
+  size_t n = 0;
+  for (auto& p : g) n += p.events.size();
+  return n;
+}
 }  // namespace
 
 EventLog::EventLog(store::Db& db, const Clock& clock, metrics::Registry* metrics)
     : db_(db), clock_(clock) {
-  if (metrics) appended_ = &metrics->counter("sb_events_appended_total", "Events appended to the log.");
+  if (metrics) {
+    appended_ = &metrics->counter("sb_events_appended_total", "Events appended to the log.");
+    group_size_ = &metrics->histogram("sb_events_publish_group_size", "Events per coalesced publish write.", {},
+                                      {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048});
+  }
   (void)refresh();
 }
 
@@ -144,8 +156,12 @@ Result<std::vector<Appended>> EventLog::append(store::Tx& tx, std::vector<Event>
 void EventLog::publish_async(std::vector<Event> events, PublishDone done) {
   {
     std::lock_guard lock(pub_mu_);
+    pending_events_ += events.size();
     pending_.push_back({std::move(events), std::move(done)});
-    if (flushing_) return;  // the write in flight will pick this up next
+    if (flushing_) {  // the write in flight will pick this up next
+      pub_cv_.notify_one();
+      return;
+    }
     flushing_ = true;
   }
   flush_pending();
@@ -161,16 +177,20 @@ void EventLog::flush_pending() {
       total += pending_[take++].events.size();
     group->assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + take));
     pending_.erase(pending_.begin(), pending_.begin() + take);
+    pending_events_ -= total;
+    if (group_size_) group_size_->observe(static_cast<double>(total));
   }
+  const size_t group_events = total_events(*group);
   auto results = std::make_shared<std::vector<Appended>>();
   db_.write_async(
       [this, group, results](store::Tx& tx) -> Status {
         std::vector<Event> all;
+        all.reserve(total_events(*group));
         for (auto& p : *group) all.insert(all.end(), p.events.begin(), p.events.end());
         SB_ASSIGN(*results, append(tx, std::move(all)));
         return {};
       },
-      [this, group, results](Status s) {
+      [this, group, results, group_events](Status s) {
         if (s) {
           size_t at = 0;
           for (auto& p : *group) {
@@ -200,7 +220,13 @@ void EventLog::flush_pending() {
         }
         bool more;
         {
-          std::lock_guard lock(pub_mu_);
+          std::unique_lock lock(pub_mu_);
+          // Under load, the clients just answered send their next publishes
+          // within a few hundred microseconds. Waiting that long for them
+          // (only after a large group) makes the next commit a full one
+          // instead of a commit of one followed by one of the rest.
+          if (pending_events_ < group_events / 2 && group_events >= kBusyGroup)
+            pub_cv_.wait_for(lock, kGatherWindow, [&] { return pending_events_ >= group_events / 2; });
           more = !pending_.empty();
           if (!more) flushing_ = false;
         }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -23,7 +24,7 @@
 #include "events/event.h"
 
 namespace sb::store { class Db; class Tx; }
-namespace sb::metrics { class Registry; class Counter; }
+namespace sb::metrics { class Registry; class Counter; class Histogram; }
 
 namespace sb::events {
 
@@ -84,6 +85,7 @@ class EventLog {
   store::Db& db_;
   const Clock& clock_;
   metrics::Counter* appended_ = nullptr;
+  metrics::Histogram* group_size_ = nullptr;  // events per coalesced publish write
   std::atomic<int64_t> head_{0};
   std::mutex mu_;
   uint64_t next_listener_ = 1;                                        // guarded by mu_
@@ -92,7 +94,9 @@ class EventLog {
   // committed, new ones wait here and go together in the next.
   std::mutex pub_mu_;
   std::vector<PendingPublish> pending_;  // guarded by pub_mu_
+  size_t pending_events_ = 0;            // guarded by pub_mu_
   bool flushing_ = false;                // guarded by pub_mu_
+  std::condition_variable pub_cv_;       // a publish was queued while flushing
 };
 
 }  // namespace sb::events
