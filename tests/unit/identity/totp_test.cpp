@@ -13,7 +13,9 @@
 namespace sb::identity {
 namespace {
 
-constexpr const char* kVectorsPath = SB_SOURCE_DIR "/../shared/testdata/totp-hotp/vectors.json";
+// RFC 4226 App. D / RFC 6238 App. B vectors, copied from shared/testdata so a
+// clone tests without shared/ beside it.
+constexpr const char* kVectorsPath = SB_SOURCE_DIR "/tests/data/totp-hotp-vectors.json";
 
 boost::json::value load_vectors() {
   std::ifstream in(kVectorsPath);
