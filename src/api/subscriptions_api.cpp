@@ -51,7 +51,7 @@ http::Response create_subscription(const Services& s, http::Request& req) {
   if (!errs.empty()) return error_response(Status::invalid(std::move(errs)), req);
   auto created = s.subscriptions->create(spec);
   if (!created.ok()) return error_response(created.status(), req);
-  return json_response(201, to_json(*created)).with_header("Location", "/v1/subscriptions/" + created->id);
+  return json_response(201, to_json(*created)).with_header("Location", std::string("/v1/subscriptions") + "/" + created->id);
 }
 
 http::Response list_subscriptions(const Services& s, http::Request& req) {
