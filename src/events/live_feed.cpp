@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace sb::events {
 
 LiveFeed::LiveFeed(EventLog& log, const Clock& clock, LiveFeedOptions options)
@@ -95,8 +97,11 @@ bool LiveFeed::serve(Sub& s, int64_t now) {
       break;
     }
   }
-  for (auto& e : ring_) {
-    if (e.sequence <= s.cursor) continue;
+  // The ring is ordered by sequence: start right after the cursor.
+  auto from = std::upper_bound(ring_.begin(), ring_.end(), s.cursor,
+                               [](int64_t c, const StoredEvent& e) { return c < e.sequence; });
+  for (auto it = from; it != ring_.end(); ++it) {
+    const StoredEvent& e = *it;
     if (matches(s.pattern, e.type)) {
       if (!s.sub->deliver(e)) return false;
       s.last_sent_ms = now;
