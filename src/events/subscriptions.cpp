@@ -115,6 +115,7 @@ Result<Subscription> Subscriptions::create(const SubscriptionSpec& spec) {
   {
     std::lock_guard lock(mu_);
     wake_ = true;
+    any_active_ = true;
   }
   cv_.notify_all();
   return s;
@@ -322,15 +323,35 @@ void Subscriptions::start() {
   }
 }
 
+Result<int64_t> Subscriptions::count_active() {
+  int64_t n = 0;
+  SB_TRY(db_.read([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT COUNT(*) FROM subscriptions WHERE state = 'active'"));
+    n = rows.empty() ? 0 : rows[0].int_at(0);
+    return {};
+  }));
+  return n;
+}
+
 void Subscriptions::loop() {
+  bool polled = true;  // the first round reads the Db
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms), [&] { return stopping_ || wake_; });
+      bool woken = cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms), [&] { return stopping_ || wake_; });
       if (stopping_) return;
       wake_ = false;
+      polled = !woken;
     }
-    (void)log_.refresh();  // other instances' appends
+    if (polled) {
+      // Only on the poll: a wake-up from a local commit already moved the
+      // head, and re-reading it on every publish was a Db round trip per
+      // commit on the hot path.
+      (void)log_.refresh();  // other instances' appends
+      auto n = count_active();
+      if (n.ok()) any_active_ = *n > 0;
+    }
+    if (!any_active_) continue;  // nothing to deliver: no query per commit
     auto subs = due(clock_.now_ms());
     if (!subs.ok()) continue;
     {

@@ -111,6 +111,7 @@ class Subscriptions {
   Result<std::vector<Subscription>> due(int64_t now);
   void loop();
   bool claim(const Subscription& sub);
+  Result<int64_t> count_active();
 
   store::Db& db_;
   EventLog& log_;
@@ -130,6 +131,8 @@ class Subscriptions {
   std::vector<std::thread> threads_;
   uint64_t listener_ = 0;
   std::vector<Subscription> queue_;   // guarded by mu_: due work for workers
+  // Any active subscription anywhere (refreshed every poll_ms, set by create()).
+  std::atomic<bool> any_active_{true};
 };
 
 }  // namespace sb::events

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "curl_client.h"
+#include "eventually.h"
 #include "server_process.h"
 
 namespace sb::test {
@@ -59,14 +60,6 @@ int64_t sequence_printed(const std::string& out) {
   return std::regex_match(out, m, re) ? std::stoll(m[1]) : -1;
 }
 
-bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  auto deadline = SteadyClock::now() + timeout;
-  while (SteadyClock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return ok();
-}
 
 // A CLI command as a child process: stdout to one file, stderr to another, so
 // the test sees exactly what `x=$(switchboard …)` in a script would capture.

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "curl_client.h"
+#include "eventually.h"
 #include "server_process.h"
 #include "test_databases.h"
 
@@ -97,15 +98,6 @@ bj::value get_json(const ServerProcess& s, const std::string& path) {
   return r.status == 200 ? bj::parse(r.body) : bj::value(nullptr);
 }
 
-// Polls `ok` until it holds or `timeout` passes (propagation is asynchronous).
-bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  auto deadline = SteadyClock::now() + timeout;
-  while (SteadyClock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return ok();
-}
 
 class ClusterE2E : public ::testing::Test {
  protected:

@@ -11,6 +11,7 @@
 
 #include "core/crypto.h"
 #include "curl_client.h"
+#include "eventually.h"
 #include "http_standin.h"
 #include "server_process.h"
 #include "smtp_server.h"
@@ -25,14 +26,6 @@ class Tour : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(server.start()) << server.output(); }
   HttpResult call(const std::string& method, const std::string& path, const std::string& body = "") {
     return http_request(method, server.url(path), body, {server.auth_header(), "Content-Type: application/json"});
-  }
-  template <typename Pred>
-  bool eventually(Pred pred) {  // bounded polling for work done by background threads
-    for (int i = 0; i < 400; ++i) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return pred();
   }
   ServerProcess server{std::map<std::string, std::string>{{"SWITCHBOARD_EVENTS__POLL_MS", "50"}}};
 };
