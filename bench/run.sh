@@ -62,16 +62,28 @@ SB_PORT=$(free_port)
 start_sb "sqlite:$WORK/sqlite/switchboard.db" "$WORK/sqlite" "$WORK/sb-sqlite.log"
 wait_http "http://127.0.0.1:$NGINX_PORT/health"
 
-# --- 1. /health vs nginx -----------------------------------------------------
-: > "$WORK/ng.txt"; : > "$WORK/sb.txt"; : > "$WORK/auth.txt"
+# A user whose role grants config:read, signed in with a password: their
+# access token (JWT) is what the authenticated-GET rounds send.
+SBCLI=(env SWITCHBOARD_LOG__LEVEL=error "$BIN")
+"${SBCLI[@]}" role create bench-reader --permission config:read --data-dir "$WORK/sqlite" \
+  --database "sqlite:$WORK/sqlite/switchboard.db" >/dev/null
+"${SBCLI[@]}" user create --email bench@example.com --password "bench passphrase 2026" --role bench-reader \
+  --data-dir "$WORK/sqlite" --database "sqlite:$WORK/sqlite/switchboard.db" >/dev/null
+JWT=$(curl -fs -H 'Content-Type: application/json' -d '{"email":"bench@example.com","password":"bench passphrase 2026"}' \
+  "http://127.0.0.1:$SB_PORT/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+
+# --- 1. /health vs nginx; authenticated GETs vs /health ------------------------
+: > "$WORK/ng.txt"; : > "$WORK/sb.txt"; : > "$WORK/auth.txt"; : > "$WORK/jwt.txt"
 for _ in $(seq "$ROUNDS"); do
   load "http://127.0.0.1:$NGINX_PORT/health" 64 | rps >> "$WORK/ng.txt"
   load "http://127.0.0.1:$SB_PORT/health" 64 | rps >> "$WORK/sb.txt"
   load "http://127.0.0.1:$SB_PORT/v1/config/log.level" 64 -H "Authorization: Bearer $KEY" | rps >> "$WORK/auth.txt"
+  load "http://127.0.0.1:$SB_PORT/v1/config/log.level" 64 -H "Authorization: Bearer $JWT" | rps >> "$WORK/jwt.txt"
 done
-NG=$(median < "$WORK/ng.txt"); SB=$(median < "$WORK/sb.txt"); AU=$(median < "$WORK/auth.txt")
+NG=$(median < "$WORK/ng.txt"); SB=$(median < "$WORK/sb.txt"); AU=$(median < "$WORK/auth.txt"); JW=$(median < "$WORK/jwt.txt")
 printf "GET /health             nginx %10.0f req/s   switchboard %10.0f req/s   ratio %.2f  (target >= 0.80)\n" "$NG" "$SB" "$(echo "$SB / $NG" | bc -l)"
 printf "GET /v1/config/{key}    (admin key auth + JSON) %10.0f req/s = %.2f of /health\n" "$AU" "$(echo "$AU / $SB" | bc -l)"
+printf "GET /v1/config/{key}    (JWT verify + permission check + JSON) %10.0f req/s = %.2f of /health  (target >= 0.80)\n" "$JW" "$(echo "$JW / $SB" | bc -l)"
 
 # --- 2. durable single-event publishes, SQLite (synchronous=FULL) ------------
 : > "$WORK/pub.txt"

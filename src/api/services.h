@@ -8,9 +8,13 @@ namespace sb::config { class ConfigService; }
 namespace sb::metrics { class Registry; }
 namespace sb::providers { class Messaging; }
 namespace sb::http { class Router; }
+namespace sb::identity { class AuthService; }
+namespace sb::access { class AccessControl; }
 namespace sb { class ThreadPool; }
 
 namespace sb::api {
+
+class RateLimits;
 
 struct Services {
   store::Db* db = nullptr;
@@ -20,7 +24,10 @@ struct Services {
   config::ConfigService* config = nullptr;
   metrics::Registry* metrics = nullptr;
   providers::Messaging* messaging = nullptr;
-  ThreadPool* blocking = nullptr;  // for handlers that wait on I/O (provider sends)
+  ThreadPool* blocking = nullptr;  // for handlers that wait on I/O (provider sends, Argon2id)
+  identity::AuthService* auth = nullptr;
+  access::AccessControl* access = nullptr;
+  RateLimits* limits = nullptr;  // per-account/phone rules taken by handlers
 };
 
 // The route table: every route, its handler and its access, in one place.

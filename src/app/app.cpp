@@ -8,8 +8,12 @@
 #include <filesystem>
 #include <thread>
 
+#include "access/access_control.h"
+#include "api/rate_limits.h"
 #include "api/services.h"
+#include "app/authenticator.h"
 #include "app/config_keys.h"
+#include "app/identity_setup.h"
 #include "config/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -23,43 +27,27 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "identity/api_keys.h"
+#include "identity/auth_service.h"
 #include "store/db.h"
 
 namespace sb::app {
 
 namespace {
 
-// Admin routes accept `Authorization: Bearer <admin API key>`. Identity
-// (JWTs) will add a second authenticator behind the same interface.
-class AdminKeyAuthenticator final : public http::Authenticator {
+// Applies events from every instance (and from the CLI) to in-memory state:
+// config values, permission caches, revoked sessions, signing keys.
+class EventApplier final : public events::LiveSubscriber {
  public:
-  explicit AdminKeyAuthenticator(identity::ApiKeys& keys) : keys_(keys) {}
-  Result<std::string> authenticate(const http::Request& req) override {
-    std::string_view h = req.header("authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer)
-      return Status::unauthenticated("send Authorization: Bearer <admin API key>");
-    SB_ASSIGN(std::string id, keys_.verify(std::string(h.substr(kBearer.size()))));
-    return "admin-key:" + id;
-  }
-
- private:
-  identity::ApiKeys& keys_;
-};
-
-// Applies config.updated events from every instance (and from the CLI).
-class ConfigApplier final : public events::LiveSubscriber {
- public:
-  explicit ConfigApplier(config::ConfigService& c) : config_(c) {}
+  explicit EventApplier(std::function<void(const events::Event&)> apply) : apply_(std::move(apply)) {}
   bool deliver(const events::StoredEvent& e) override {
     auto ev = events::parse_stored(e.sequence, e.envelope);
-    if (ev.ok()) config_.apply_event(*ev);
+    if (ev.ok()) apply_(*ev);
     return true;
   }
   bool heartbeat() override { return true; }
 
  private:
-  config::ConfigService& config_;
+  std::function<void(const events::Event&)> apply_;
 };
 
 Status split_listen(const std::string& listen, std::string& host, int& port) {
@@ -91,9 +79,13 @@ struct App::Impl {
   std::unique_ptr<identity::ApiKeys> api_keys;
   std::unique_ptr<events::LiveFeed> feed;
   std::unique_ptr<events::Subscriptions> subscriptions;
+  std::unique_ptr<access::AccessControl> access;
+  std::unique_ptr<identity::Notifier> notifier;
+  std::unique_ptr<identity::AuthService> auth;
+  std::unique_ptr<api::RateLimits> limits;
   api::Services services;
   http::Router router;
-  std::unique_ptr<AdminKeyAuthenticator> auth;
+  std::unique_ptr<BearerAuthenticator> authenticator;
   std::unique_ptr<http::Pipeline> pipeline;
   std::unique_ptr<http::Server> server;
 
@@ -122,6 +114,8 @@ App::~App() {
 config::ConfigService& App::config() { return impl_->config; }
 events::EventLog& App::events() { return *impl_->events; }
 identity::ApiKeys& App::api_keys() { return *impl_->api_keys; }
+identity::AuthService& App::auth() { return *impl_->auth; }
+access::AccessControl& App::access() { return *impl_->access; }
 store::Db& App::db() { return *impl_->db; }
 
 Status App::init() {
@@ -130,6 +124,8 @@ Status App::init() {
   // stdout for their output and log warnings to stderr.
   log::init({m.options.serving ? "info" : "warn", false, !m.options.serving});
   declare_server_keys(m.config);
+  declare_identity_keys(m.config);
+  api::RateLimits::declare(m.config);
   m.messaging = std::make_unique<providers::Messaging>(m.config, Clock::system(), &m.metrics, "");
   if (!m.options.config_file.empty()) SB_TRY(m.config.load_file(m.options.config_file));
   SB_TRY(m.config.load_env(m.envp));
@@ -175,7 +171,25 @@ Status App::init() {
   };
   m.subscriptions = std::make_unique<events::Subscriptions>(*m.db, *m.events, Clock::system(), &m.metrics, post, dopts);
 
+  m.access = std::make_unique<access::AccessControl>(*m.db, *m.events, Clock::system());
+  m.notifier = messaging_notifier(*m.messaging, *m.blocking);
+  SB_ASSIGN(auto auth_options, identity_options(m.config, m.data_dir()));
+  identity::AccessHooks hooks;
+  access::AccessControl* ac = m.access.get();
+  hooks.on_user_created = [ac, roles = m.config.get_list("identity.default_roles")](store::Tx& tx,
+                                                                                   const std::string& user) -> Status {
+    for (const auto& role : roles) SB_TRY(ac->grant_role(tx, user, role, "system"));
+    return {};
+  };
+  hooks.roles_of = [ac](const std::string& user) { return ac->roles_of(user); };
+  SB_ASSIGN(m.auth, identity::AuthService::create(*m.db, *m.events, Clock::system(), *m.notifier, std::move(hooks),
+                                                  std::move(auth_options)));
+  m.limits = std::make_unique<api::RateLimits>(m.config, Clock::system());
+
   m.services.db = m.db.get();
+  m.services.auth = m.auth.get();
+  m.services.access = m.access.get();
+  m.services.limits = m.limits.get();
   m.services.subscriptions = m.subscriptions.get();
   m.services.messaging = m.messaging.get();
   m.services.blocking = m.blocking.get();
@@ -213,8 +227,9 @@ Status App::serve() {
   so.shutdown_grace_ms = static_cast<int>(m.config.get_int("http.shutdown_grace_ms"));
   http::PipelineOptions po;
   po.access_log = m.config.get_bool("http.access_log");
-  m.auth = std::make_unique<AdminKeyAuthenticator>(*m.api_keys);
-  m.pipeline = std::make_unique<http::Pipeline>(m.router, m.auth.get(), &m.metrics, Clock::system(), po);
+  m.authenticator = std::make_unique<BearerAuthenticator>(*m.api_keys, m.auth.get(), m.access.get());
+  m.pipeline = std::make_unique<http::Pipeline>(m.router, m.authenticator.get(), &m.metrics, Clock::system(), po,
+                                                m.limits.get());
   m.server = std::make_unique<http::Server>(*m.pipeline, so);
 
   // The shutdown signals are blocked in every thread (run_cli blocks them
@@ -228,7 +243,15 @@ Status App::serve() {
   SB_TRY(m.server->listen());
   m.feed->start();
   m.subscriptions->start();
-  m.feed->subscribe("config.updated", m.events->head(), std::make_shared<ConfigApplier>(m.config));
+  int64_t head = m.events->head();
+  auto to_config = std::make_shared<EventApplier>([&m](const events::Event& e) { m.config.apply_event(e); });
+  auto to_auth = std::make_shared<EventApplier>([&m](const events::Event& e) { m.auth->apply_event(e); });
+  auto to_access = std::make_shared<EventApplier>([&m](const events::Event& e) { m.access->apply_event(e); });
+  m.feed->subscribe("config.updated", head, to_config);
+  m.feed->subscribe("session.revoked", head, to_auth);
+  m.feed->subscribe("identity.*", head, to_auth);
+  m.feed->subscribe("role.*", head, to_access);
+  m.feed->subscribe("permission.*", head, to_access);
 
   std::string url = "http://" + so.host + ":" + std::to_string(m.server->port());
   std::printf("switchboard listening on %s (database %s)\n", url.c_str(),

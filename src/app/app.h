@@ -11,7 +11,8 @@
 
 namespace sb::config { class ConfigService; }
 namespace sb::events { class EventLog; }
-namespace sb::identity { class ApiKeys; }
+namespace sb::identity { class ApiKeys; class AuthService; }
+namespace sb::access { class AccessControl; }
 namespace sb::store { class Db; }
 
 namespace sb::app {
@@ -38,6 +39,8 @@ class App {
   config::ConfigService& config();
   events::EventLog& events();
   identity::ApiKeys& api_keys();
+  identity::AuthService& auth();
+  access::AccessControl& access();
   store::Db& db();
 
  private:

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "app/app.h"
+#include "app/cli_identity.h"
 #include "config/config.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -79,6 +80,9 @@ int run_cli(int argc, char** argv, char** envp) {
   tail->add_option("--after", after, "Start after this sequence (default: now)");
   for (auto* c : {publish, tail}) add_common(c);
 
+  IdentityCommands identity_cmds;
+  add_identity_commands(cli, identity_cmds, add_common);
+
   cli.add_subcommand("version", "Print the version")->callback([] { std::puts("switchboard 0.1.0"); });
 
   try {
@@ -105,6 +109,7 @@ int run_cli(int argc, char** argv, char** envp) {
     Status s = app.serve();
     return s ? 0 : fail(s);
   }
+  if (auto code = run_identity_commands(identity_cmds, app)) return *code;
   if (*rotate) {
     auto k = app.api_keys().rotate("rotated");
     if (!k.ok()) return fail(k.status());

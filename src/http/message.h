@@ -27,7 +27,9 @@ struct Request {
   std::map<std::string, std::string> params;  // path parameters of the matched route
   std::string request_id;
   std::string remote_ip;
-  std::string principal;  // who authenticated ("admin-key:<id>"), empty if none
+  std::string principal;  // who authenticated ("admin-key:<id>", "user:<id>"), empty if none
+  std::string user_id;    // the authenticated user (JWT subject); empty for admin keys
+  std::string session_id; // the user's session (JWT sid)
   std::string route;      // pattern of the matched route ("unmatched" if none); set by the pipeline
 
   std::string_view header(std::string_view lower_name) const;

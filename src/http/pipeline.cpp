@@ -52,6 +52,7 @@ int64_t Pipeline::now_us() {
 struct Pipeline::Impl {
   const Router& router;
   Authenticator* auth;
+  Admission* admission;
   metrics::Registry* metrics;
   const Clock& clock;
   PipelineOptions options;
@@ -90,8 +91,8 @@ struct Pipeline::Impl {
 };
 
 Pipeline::Pipeline(const Router& router, Authenticator* auth, metrics::Registry* metrics,
-                   const Clock& clock, PipelineOptions options)
-    : impl_(std::make_unique<Impl>(Impl{router, auth, metrics, clock, options,
+                   const Clock& clock, PipelineOptions options, Admission* admission)
+    : impl_(std::make_unique<Impl>(Impl{router, auth, admission, metrics, clock, options,
                                         log::AccessLog(options.access_log ? 1 : -1)})) {}
 Pipeline::~Pipeline() = default;
 
@@ -149,7 +150,7 @@ void Pipeline::handle(Request& req, Respond respond) {
   };
   auto once = std::make_shared<Once>();
   once->respond = std::move(respond);
-  auto reply = [&req, once](Response r) {
+  std::function<void(Response)> reply = [&req, once](Response r) {
     if (once->done.exchange(true)) return;
     r.headers.emplace_back("X-Request-Id", req.request_id);
     once->respond(std::move(r));
@@ -178,7 +179,38 @@ void Pipeline::handle(Request& req, Respond respond) {
       reply(problem(who.status(), req.request_id));
       return;
     }
-    req.principal = *who;
+    if (route.access == Access::kPermission) {
+      if (Status st = impl_->auth->authorize(*who, route.permission); !st) {
+        reply(problem(st, req.request_id));
+        return;
+      }
+    }
+    req.principal = std::move(who->name);
+    req.user_id = std::move(who->user_id);
+    req.session_id = std::move(who->session_id);
+  }
+  if (impl_->admission) {
+    std::vector<std::pair<std::string, std::string>> limit_headers;
+    Status st = impl_->admission->admit(req, route, limit_headers);
+    if (!st) {
+      Response r = problem(st, req.request_id);
+      for (auto& h : limit_headers) r.headers.push_back(std::move(h));
+      reply(std::move(r));
+      return;
+    }
+    if (!limit_headers.empty()) {
+      // Every answer to a limited route carries its quota.
+      // A handler's own limit (per account, per phone) describes the answer
+      // better than the route's: its headers win.
+      reply = [inner = std::move(reply), hs = std::move(limit_headers)](Response r) mutable {
+        for (auto& h : hs) {
+          bool present = false;
+          for (auto& [name, value] : r.headers) present |= name == h.first;
+          if (!present) r.headers.push_back(h);
+        }
+        inner(std::move(r));
+      };
+    }
   }
   try {
     route.handler(req, reply);

@@ -1,7 +1,8 @@
 // Pipeline: what every request goes through between the socket and its
 // handler, in order — request id (X-Request-Id honoured or generated),
 // routing (404/405), authentication for non-public routes (pluggable
-// Authenticator; identity will plug in here), the handler. Once the response
+// Authenticator: 401 without a valid credential), authorization against the
+// route's permission (403), admission (rate limits: 429), the handler. Once the response
 // is written the server calls finish() on its io thread for the access log
 // line and the request metrics. Socket-level limits (body, header, idle
 // time) are enforced earlier by the server.
@@ -22,11 +23,31 @@ namespace sb::metrics { class Registry; }
 
 namespace sb::http {
 
+// Who a credential belongs to.
+struct Principal {
+  std::string name;        // for logs and audit: "admin-key:<id>", "user:<id>"
+  std::string user_id;     // empty for admin keys
+  std::string session_id;  // the user's session, if any
+};
+
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
-  // Returns the principal ("admin-key:<id>") or Unauthenticated.
-  virtual Result<std::string> authenticate(const Request& req) = 0;
+  // The principal behind the request's credential, or Unauthenticated.
+  virtual Result<Principal> authenticate(const Request& req) = 0;
+  // OK when `who` holds `permission`; PermissionDenied otherwise.
+  virtual Status authorize(const Principal& who, const std::string& permission) = 0;
+};
+
+// Rate limits. Called after authentication (so per-user rules can apply) and
+// before the handler; adds its headers (RateLimit-*) to `headers`, which the
+// pipeline puts on the response. ResourceExhausted rejects the request (429,
+// with the headers, including Retry-After).
+class Admission {
+ public:
+  virtual ~Admission() = default;
+  virtual Status admit(const Request& req, const Route& route,
+                       std::vector<std::pair<std::string, std::string>>& headers) = 0;
 };
 
 struct PipelineOptions {
@@ -35,8 +56,9 @@ struct PipelineOptions {
 
 class Pipeline {
  public:
+  // `admission` may be null (no rate limits).
   Pipeline(const Router& router, Authenticator* auth, metrics::Registry* metrics,
-           const Clock& clock, PipelineOptions options = {});
+           const Clock& clock, PipelineOptions options = {}, Admission* admission = nullptr);
   ~Pipeline();
   void handle(Request& req, Respond respond);
   // Access log + metrics for one finished request (also for responses the

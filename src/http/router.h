@@ -12,15 +12,18 @@
 namespace sb::http {
 
 enum class Access {
-  kPublic,  // /health, /ready, /metrics, /.well-known/…
-  kAdmin,   // requires an authenticated principal
+  kPublic,         // /health, /ready, /metrics, /.well-known/…, sign-in routes
+  kAuthenticated,  // any valid credential (the caller's own account: /v1/auth/me)
+  kPermission,     // a credential whose principal holds Route::permission
 };
 
 struct Route {
   std::string method;
   std::string pattern;  // "/v1/events/{id}"; used as the metrics label
   Handler handler;
-  Access access = Access::kAdmin;
+  Access access = Access::kPermission;
+  std::string permission;  // "resource:action" for kPermission
+  std::string rate_group;  // rate-limit rules that apply ("auth.login"); empty = the default group
 };
 
 struct Match {

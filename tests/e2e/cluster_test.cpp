@@ -32,10 +32,14 @@ using SteadyClock = std::chrono::steady_clock;
 const std::string kAdminKey = "sbk_cluster_e2e_0123456789abcdef";
 const std::string kJson = "Content-Type: application/json";
 
-// Same admin key on every instance, so a client can talk to any of them; a
-// short poll so other instances' events reach live streams quickly.
+// Same admin key and master key on every instance, so a client can talk to
+// any of them and each opens the signing keys the first one stored; a short
+// poll so other instances' events reach live streams quickly.
 std::map<std::string, std::string> cluster_env() {
   return {{"SWITCHBOARD_ADMIN_KEY", kAdminKey},
+          {"SWITCHBOARD_IDENTITY__MASTER_KEY", "Y2x1c3Rlci1lMmUtbWFzdGVyLWtleS0zMi1ieXRlcyE="},
+          {"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_OPS", "1"},
+          {"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_MEM_KIB", "64"},
           {"SWITCHBOARD_EVENTS__POLL_MS", "50"},
           {"SWITCHBOARD_HTTP__ACCESS_LOG", "false"}};
 }
@@ -176,6 +180,31 @@ TEST_F(ClusterE2E, RuntimeConfigChangeOnOneInstanceReachesTheOther) {
     return seen.is_object() && seen.at("layer") == "default" && seen.at("value") == default_value;
   });
   EXPECT_TRUE(reverted) << "B still reports " << bj::serialize(seen);
+}
+
+// A user signs in on A and uses the token on B: B verifies it with the key A
+// stored, learns of role grants made on A (its permission cache is
+// invalidated through the event log), and refuses the token once the session
+// is logged out on A.
+TEST_F(ClusterE2E, TokensGrantsAndLogoutHoldAcrossInstances) {
+  auto reg = http_request("POST", a->url("/v1/auth/register"),
+                          R"({"email":"grace@example.com","password":"a long cluster passphrase"})", {kJson});
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  std::string user = std::string(bj::parse(reg.body).at("id").as_string());
+  auto login = http_request("POST", a->url("/v1/auth/login"),
+                            R"({"email":"grace@example.com","password":"a long cluster passphrase"})", {kJson});
+  ASSERT_EQ(login.status, 200) << login.body;
+  std::string bearer = "Authorization: Bearer " + std::string(bj::parse(login.body).at("access_token").as_string());
+
+  EXPECT_EQ(http_request("GET", b->url("/v1/auth/me"), "", {bearer}).status, 200);
+  EXPECT_EQ(http_request("GET", b->url("/v1/events"), "", {bearer}).status, 403);  // B caches "no events:read"
+  ASSERT_EQ(http_request("PUT", a->url("/v1/users/" + user + "/permissions/events:read"), "", {a->auth_header()}).status,
+            200);
+  EXPECT_TRUE(eventually([&] { return http_request("GET", b->url("/v1/events"), "", {bearer}).status == 200; }));
+
+  ASSERT_EQ(http_request("POST", a->url("/v1/auth/logout"), "", {bearer}).status, 204);
+  EXPECT_EQ(http_request("GET", a->url("/v1/auth/me"), "", {bearer}).status, 401);
+  EXPECT_TRUE(eventually([&] { return http_request("GET", b->url("/v1/auth/me"), "", {bearer}).status == 401; }));
 }
 
 // Sequences are handed out in commit order across instances, so a reader

@@ -16,15 +16,34 @@ namespace {
 
 class FixedAuth : public Authenticator {
  public:
-  Result<std::string> authenticate(const Request& req) override {
-    if (req.header("authorization") == "Bearer good") return std::string("admin-key:1");
+  Result<Principal> authenticate(const Request& req) override {
+    if (req.header("authorization") == "Bearer good") return Principal{"admin-key:1", "", ""};
+    if (req.header("authorization") == "Bearer reader") return Principal{"user:7", "7", "s1"};
     return Status::unauthenticated("bad key");
+  }
+  Status authorize(const Principal& who, const std::string& permission) override {
+    if (who.name == "admin-key:1" || permission == "things:read") return {};
+    return Status::permission_denied("missing permission " + permission);
+  }
+};
+
+// Allows `budget` requests to the limited group, then refuses.
+class CountingAdmission : public Admission {
+ public:
+  int budget = 2;
+  Status admit(const Request&, const Route& route, std::vector<std::pair<std::string, std::string>>& headers) override {
+    if (route.rate_group != "limited") return {};
+    headers.emplace_back("RateLimit-Remaining", std::to_string(budget > 0 ? budget - 1 : 0));
+    if (budget-- > 0) return {};
+    headers.emplace_back("Retry-After", "7");
+    return Status::exhausted("rate limit exceeded");
   }
 };
 
 struct Fixture : ::testing::Test {
   Router router;
   FixedAuth auth;
+  CountingAdmission admission;
   metrics::Registry metrics;
   ManualClock clock;
   std::unique_ptr<Pipeline> pipeline;
@@ -34,10 +53,14 @@ struct Fixture : ::testing::Test {
     router.add({"GET", "/health", sync([](Request&) { return Response::json(200, "{}"); }), Access::kPublic});
     router.add({"GET", "/v1/things/{id}", sync([](Request& r) {
                   return Response::json(200, "{\"id\":\"" + r.params["id"] + "\",\"who\":\"" + r.principal + "\"}");
-                }), Access::kAdmin});
-    router.add({"POST", "/v1/things", [this](Request&, Respond d) { deferred = std::move(d); }, Access::kAdmin});
+                }), Access::kPermission, "things:read"});
+    router.add({"POST", "/v1/things", [this](Request&, Respond d) { deferred = std::move(d); }, Access::kPermission, "things:write"});
+    router.add({"GET", "/v1/me", sync([](Request& r) { return Response::json(200, "{\"user\":\"" + r.user_id + "\"}"); }),
+                Access::kAuthenticated});
+    router.add({"POST", "/v1/limited", sync([](Request&) { return Response::json(200, "{}"); }), Access::kPublic, "",
+                "limited"});
     router.add({"GET", "/v1/boom", sync([](Request&) -> Response { throw std::runtime_error("bug"); }), Access::kPublic});
-    pipeline = std::make_unique<Pipeline>(router, &auth, &metrics, clock, PipelineOptions{false});
+    pipeline = std::make_unique<Pipeline>(router, &auth, &metrics, clock, PipelineOptions{false}, &admission);
   }
 
   Response call(std::string method, std::string path, std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -65,6 +88,31 @@ TEST_F(Fixture, MatchesPathParamsAndRequiresAuthOnAdminRoutes) {
   Response ok = call("GET", "/v1/things/a%20b", {{"authorization", "Bearer good"}});
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.body, R"({"id":"a b","who":"admin-key:1"})");
+}
+
+TEST_F(Fixture, PermissionRoutesAre403WithoutThePermissionAndAuthenticatedRoutesNeedOnlyACredential) {
+  Response denied = call("POST", "/v1/things", {{"authorization", "Bearer reader"}});
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(header(denied, "Content-Type"), "application/problem+json");
+  EXPECT_NE(denied.body.find("things:write"), std::string::npos);
+  EXPECT_EQ(deferred, nullptr);  // the handler never ran
+  EXPECT_EQ(call("GET", "/v1/things/1", {{"authorization", "Bearer reader"}}).status, 200);
+  EXPECT_EQ(call("GET", "/v1/me").status, 401);
+  Response me = call("GET", "/v1/me", {{"authorization", "Bearer reader"}});
+  EXPECT_EQ(me.status, 200);
+  EXPECT_EQ(me.body, R"({"user":"7"})");
+}
+
+TEST_F(Fixture, AdmissionAddsItsHeadersAndRejectsWith429) {
+  Response first = call("POST", "/v1/limited");
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(header(first, "RateLimit-Remaining"), "1");
+  EXPECT_EQ(call("POST", "/v1/limited").status, 200);
+  Response refused = call("POST", "/v1/limited");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(header(refused, "Retry-After"), "7");
+  EXPECT_EQ(header(refused, "Content-Type"), "application/problem+json");
+  EXPECT_EQ(call("GET", "/health").status, 200);  // other groups unaffected
 }
 
 TEST_F(Fixture, UnknownPathIs404AndWrongMethodIs405WithAllow) {

@@ -1,0 +1,38 @@
+#include "app/authenticator.h"
+
+#include "access/access_control.h"
+#include "identity/api_keys.h"
+#include "identity/auth_service.h"
+
+namespace sb::app {
+
+namespace {
+constexpr std::string_view kBearer = "Bearer ";
+constexpr std::string_view kAdminKeyPrefix = "sbk_";
+constexpr std::string_view kAdminPrincipal = "admin-key:";
+}  // namespace
+
+Result<http::Principal> BearerAuthenticator::authenticate(const http::Request& req) {
+  std::string_view h = req.header("authorization");
+  if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer)
+    return Status::unauthenticated("send Authorization: Bearer <access token or admin API key>");
+  std::string_view credential = h.substr(kBearer.size());
+  if (credential.substr(0, kAdminKeyPrefix.size()) == kAdminKeyPrefix || !auth_) {
+    SB_ASSIGN(std::string id, keys_.verify(std::string(credential)));
+    return http::Principal{std::string(kAdminPrincipal) + id, "", ""};
+  }
+  SB_ASSIGN(auto claims, auth_->verifier().verify(credential));
+  if (!claims->sid.empty() && auth_->session_revoked(claims->sid))
+    return Status::unauthenticated("session has been revoked");
+  return http::Principal{"user:" + claims->sub, claims->sub, claims->sid};
+}
+
+Status BearerAuthenticator::authorize(const http::Principal& who, const std::string& permission) {
+  if (who.user_id.empty() && who.name.starts_with(kAdminPrincipal)) return {};
+  if (!access_) return Status::permission_denied("missing permission " + permission);
+  SB_ASSIGN(bool allowed, access_->check(who.user_id, permission));
+  if (!allowed) return Status::permission_denied("missing permission " + permission);
+  return {};
+}
+
+}  // namespace sb::app
