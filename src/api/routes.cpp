@@ -9,6 +9,8 @@
 #include "api/messages_api.h"
 #include "api/services.h"
 #include "api/subscriptions_api.h"
+#include "core/thread_pool.h"
+#include "http/problem.h"
 #include "http/router.h"
 
 namespace sb::api {
@@ -24,6 +26,15 @@ void add_routes(http::Router& r, const Services& s) {
   };
   auto async = [&s](void (*fn)(const Services&, Request&, Respond)) {
     return [&s, fn](Request& req, Respond respond) { fn(s, req, std::move(respond)); };
+  };
+  // A synchronous handler that writes the Db runs on the blocking pool, so
+  // its commit wait never holds an io thread.
+  auto pooled = [&s](http::Response (*fn)(const Services&, Request&)) {
+    return [&s, fn](Request& req, Respond respond) {
+      std::string rid = req.request_id;
+      if (!s.blocking->submit([&s, fn, &req, respond] { respond(fn(s, req)); }))
+        respond(http::problem(Status::unavailable("server is shutting down"), rid));
+    };
   };
   constexpr Access kPublic = Access::kPublic;
   constexpr Access kSignedIn = Access::kAuthenticated;
@@ -73,17 +84,17 @@ void add_routes(http::Router& r, const Services& s) {
   r.add({"POST", "/v1/auth/mfa/verify", async(auth_mfa_verify), kPublic, "", "auth.mfa"});
   r.add({"POST", "/v1/auth/mfa/recovery-codes", async(auth_recovery_codes), kSignedIn, "", "auth.mfa"});
   // Access control
-  r.add({"GET", "/v1/roles", bind(list_roles), kNeeds, "roles:read"});
-  r.add({"POST", "/v1/roles", bind(create_role), kNeeds, "roles:write"});
-  r.add({"GET", "/v1/roles/{name}", bind(get_role), kNeeds, "roles:read"});
-  r.add({"PUT", "/v1/roles/{name}", bind(put_role), kNeeds, "roles:write"});
-  r.add({"DELETE", "/v1/roles/{name}", bind(delete_role), kNeeds, "roles:write"});
-  r.add({"PUT", "/v1/users/{id}/roles/{role}", bind(grant_user_role), kNeeds, "grants:write"});
-  r.add({"DELETE", "/v1/users/{id}/roles/{role}", bind(revoke_user_role), kNeeds, "grants:write"});
-  r.add({"PUT", "/v1/users/{id}/permissions/{permission}", bind(grant_user_permission), kNeeds, "grants:write"});
-  r.add({"DELETE", "/v1/users/{id}/permissions/{permission}", bind(revoke_user_permission), kNeeds, "grants:write"});
-  r.add({"GET", "/v1/users/{id}/permissions", bind(get_user_permissions), kNeeds, "grants:read"});
-  r.add({"POST", "/v1/access/check", bind(check_access), kNeeds, "access:check"});
+  r.add({"GET", "/v1/roles", pooled(list_roles), kNeeds, "roles:read"});
+  r.add({"POST", "/v1/roles", pooled(create_role), kNeeds, "roles:write"});
+  r.add({"GET", "/v1/roles/{name}", pooled(get_role), kNeeds, "roles:read"});
+  r.add({"PUT", "/v1/roles/{name}", pooled(put_role), kNeeds, "roles:write"});
+  r.add({"DELETE", "/v1/roles/{name}", pooled(delete_role), kNeeds, "roles:write"});
+  r.add({"PUT", "/v1/users/{id}/roles/{role}", pooled(grant_user_role), kNeeds, "grants:write"});
+  r.add({"DELETE", "/v1/users/{id}/roles/{role}", pooled(revoke_user_role), kNeeds, "grants:write"});
+  r.add({"PUT", "/v1/users/{id}/permissions/{permission}", pooled(grant_user_permission), kNeeds, "grants:write"});
+  r.add({"DELETE", "/v1/users/{id}/permissions/{permission}", pooled(revoke_user_permission), kNeeds, "grants:write"});
+  r.add({"GET", "/v1/users/{id}/permissions", pooled(get_user_permissions), kNeeds, "grants:read"});
+  r.add({"POST", "/v1/access/check", pooled(check_access), kNeeds, "access:check"});
 }
 
 }  // namespace sb::api

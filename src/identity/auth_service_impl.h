@@ -98,6 +98,11 @@ class AuthServiceImpl final : public AuthService {
   Result<std::vector<std::string>> revoke_sessions(store::Tx& tx, const std::string& user_id,
                                                    const std::string& session_id, const std::string& reason);
   void deny_sessions(const std::vector<std::string>& session_ids);
+  // The same delay and lock for sign-ins to accounts that do not exist,
+  // remembered in memory, so the throttle's answers (429 after a few
+  // failures) do not reveal which emails and phones have accounts.
+  Status check_ghost_throttle(const std::string& key);
+  void record_ghost_failure(const std::string& key);
 
   // --- verification (auth_verification.cpp)
   // Stores a single-use token and returns its plaintext.
@@ -139,6 +144,15 @@ class AuthServiceImpl final : public AuthService {
   // Revoked session ids → when their last access token has expired (Unix ms).
   mutable std::mutex deny_mu_;
   mutable std::map<std::string, int64_t> denied_;  // guarded by deny_mu_
+
+  struct GhostFailures {
+    int failures = 0;
+    int64_t next_login_at = 0;
+    int64_t locked_until = 0;
+  };
+  static constexpr size_t kMaxGhosts = 100'000;
+  std::mutex ghost_mu_;
+  std::map<std::string, GhostFailures> ghosts_;  // guarded by ghost_mu_; key = normalized email/phone
 };
 
 }  // namespace sb::identity

@@ -58,7 +58,9 @@ Result<SignIn> AuthServiceImpl::login(const std::string& email, const std::strin
     }));
   }
   if (!u || u->password_hash.empty()) {
+    SB_TRY(check_ghost_throttle(key));
     passwords_->verify_dummy(password);  // same work as a known account
+    record_ghost_failure(key);
     return invalid_credentials();
   }
   SB_TRY(check_throttle(*u));
@@ -103,6 +105,33 @@ Status AuthServiceImpl::check_throttle(const UserRow& u) const {
     return Status::exhausted("account locked after too many failed sign-ins; " + retry_after(u.locked_until - t));
   if (u.next_login_at > t) return Status::exhausted("too many failed sign-ins; " + retry_after(u.next_login_at - t));
   return {};
+}
+
+Status AuthServiceImpl::check_ghost_throttle(const std::string& key) {
+  std::lock_guard lock(ghost_mu_);
+  auto it = ghosts_.find(key);
+  if (it == ghosts_.end()) return {};
+  UserRow shadow;
+  shadow.locked_until = it->second.locked_until;
+  shadow.next_login_at = it->second.next_login_at;
+  return check_throttle(shadow);
+}
+
+void AuthServiceImpl::record_ghost_failure(const std::string& key) {
+  const int64_t t = now();
+  std::lock_guard lock(ghost_mu_);
+  if (ghosts_.size() >= kMaxGhosts) {
+    // Entries whose wait is over carry nothing a fresh entry would not;
+    // clearing everything is the fallback (briefly more permissive, never less).
+    std::erase_if(ghosts_, [t](const auto& kv) {
+      return kv.second.next_login_at <= t && kv.second.locked_until <= t;
+    });
+    if (ghosts_.size() >= kMaxGhosts) ghosts_.clear();
+  }
+  GhostFailures& g = ghosts_[key];
+  g.failures++;
+  g.next_login_at = t + failure_delay_ms(g.failures, opt_.failure_delay_base_ms, opt_.failure_delay_max_ms);
+  if (g.failures >= opt_.lockout_threshold) g.locked_until = t + opt_.lockout_ms;
 }
 
 Status AuthServiceImpl::record_failure(store::Tx& tx, const std::string& user_id, const std::string& reason) {

@@ -90,7 +90,10 @@ class Identity : public ::testing::Test {
       {"SWITCHBOARD_EVENTS__POLL_MS", "50"},
       // Cheap hashing keeps the test fast; production defaults are t=3, 64 MiB.
       {"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_OPS", "1"},
-      {"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_MEM_KIB", "64"}}};
+      {"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_MEM_KIB", "64"},
+      // No growing wait between failed logins, so the per-account rate limit is what answers 429 here
+      // (the wait itself is covered in tests/integration/auth_service_test.cpp).
+      {"SWITCHBOARD_IDENTITY__LOCKOUT__DELAY_BASE_MS", "0"}}};
 };
 
 TEST_F(Identity, PhoneSignUpEmailVerificationTotpMfaRefreshReuseAnd403) {

@@ -2,6 +2,7 @@
 // brute-force delay and lock, refresh rotation and reuse detection, logout,
 // phone OTP, email verification and password reset. Time is a ManualClock;
 // nothing sleeps. MFA, keys and the event-secrets scan: auth_mfa_keys_test.cpp.
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -164,6 +165,29 @@ TEST_P(AuthServiceTest, FailedLoginsDelayThenLockWithoutBlockingOtpOrReset) {
             Code::kResourceExhausted);
   clock.advance(15min);
   EXPECT_TRUE(auth->login("alice@example.com", "", "Brand-New-Secret-42", kClient).ok());
+}
+
+// The throttle must not tell an attacker which accounts exist: a run of
+// wrong passwords gets the same answers, delays and lock for an unknown email
+// as for a real one.
+TEST_P(AuthServiceTest, ThrottleAnswersAreTheSameForUnknownAccounts) {
+  register_alice(kPhone);
+  auto run = [&](const std::string& email) {
+    std::vector<std::string> answers;
+    for (int i = 0; i < 7; ++i) {
+      Status st = auth->login(email, "", "Wrong-Password-123", kClient).status();
+      answers.push_back(std::string(code_name(st.code())) + " " + st.message());
+      clock.advance(i % 2 ? 3s : 500ms);
+    }
+    return answers;
+  };
+  auto known = run("alice@example.com");
+  clock.advance(1h);
+  auto unknown = run("nobody@example.com");
+  EXPECT_EQ(known, unknown);
+  // The run above both waited and was refused at some point.
+  EXPECT_NE(std::count_if(known.begin(), known.end(), [](auto& a) { return a.find("retry after") != std::string::npos; }),
+            0);
 }
 
 TEST_P(AuthServiceTest, RefreshRotatesAndReuseRevokesTheFamily) {
