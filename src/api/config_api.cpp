@@ -2,6 +2,7 @@
 
 #include "api/json_body.h"
 #include "config/config.h"
+#include "core/json.h"
 
 namespace sb::api {
 
@@ -22,7 +23,17 @@ http::Response list_config(const Services& s, http::Request& req) {
 http::Response get_config(const Services& s, http::Request& req) {
   auto e = s.config->entry(req.params["key"]);
   if (!e.ok()) return error_response(e.status(), req);
-  return json_response(200, entry_json(*e));
+  // Services read their config on every start and often on every request:
+  // the text is written directly, without building a DOM (same output as
+  // entry_json).
+  std::string out = "{\"key\":";
+  json::append_quoted(out, e->key);
+  out += ",\"value\":";
+  out += bj::serialize(e->value);
+  out += ",\"layer\":";
+  json::append_quoted(out, config::layer_name(e->layer));
+  out += e->secret ? ",\"secret\":true}" : ",\"secret\":false}";
+  return http::Response::json(200, std::move(out));
 }
 
 http::Response put_config(const Services& s, http::Request& req) {

@@ -2,8 +2,9 @@
 
 namespace sb::http {
 namespace {
-std::vector<std::string_view> split(std::string_view path) {
-  std::vector<std::string_view> out;
+// Path segments as views into `path` ("/a//b/" -> "a", "b"); reuses `out`.
+void split(std::string_view path, std::vector<std::string_view>& out) {
+  out.clear();
   size_t i = 0;
   while (i < path.size()) {
     if (path[i] == '/') {
@@ -15,13 +16,23 @@ std::vector<std::string_view> split(std::string_view path) {
     out.push_back(path.substr(i, j - i));
     i = j;
   }
-  return out;
+}
+
+bool method_matches(const std::string& route_method, const std::string& method) {
+  return route_method == method || (method == "HEAD" && route_method == "GET");
 }
 }  // namespace
 
 void Router::add(Route route) {
-  Compiled c{route, {}};
-  for (auto seg : split(route.pattern)) c.segments.emplace_back(seg);
+  Compiled c{route, {}, {}};
+  std::vector<std::string_view> segs;
+  split(route.pattern, segs);
+  for (auto seg : segs) {
+    c.segments.emplace_back(seg);
+    c.is_param.push_back(seg.size() > 2 && seg.front() == '{' && seg.back() == '}');
+  }
+  if (by_length_.size() <= segs.size()) by_length_.resize(segs.size() + 1);
+  by_length_[segs.size()].push_back(compiled_.size());
   compiled_.push_back(std::move(c));
   routes_.push_back(std::move(route));
 }
@@ -29,30 +40,33 @@ void Router::add(Route route) {
 Match Router::match(const std::string& method, const std::string& path,
                     std::map<std::string, std::string>& params) const {
   Match m;
-  auto segs = split(path);
-  for (const Compiled& c : compiled_) {
-    if (c.segments.size() != segs.size()) continue;
-    bool ok = true;
-    for (size_t i = 0; i < segs.size() && ok; ++i) {
-      const std::string& want = c.segments[i];
-      if (want.size() > 2 && want.front() == '{') continue;
-      ok = want == segs[i];
-    }
-    if (!ok) continue;
+  thread_local std::vector<std::string_view> segs;
+  split(path, segs);
+  if (segs.size() >= by_length_.size()) return m;
+  auto path_matches = [&](const Compiled& c) {
+    for (size_t i = 0; i < segs.size(); ++i)
+      if (!c.is_param[i] && c.segments[i] != segs[i]) return false;
+    return true;
+  };
+  const std::vector<size_t>& candidates = by_length_[segs.size()];
+  for (size_t idx : candidates) {
+    const Compiled& c = compiled_[idx];
+    if (!path_matches(c)) continue;
     m.path_exists = true;
-    if (!m.allow.empty()) m.allow += ", ";
-    m.allow += c.route.method;
-    bool method_ok = c.route.method == method || (method == "HEAD" && c.route.method == "GET");
-    if (method_ok && !m.route) {
-      m.route = &c.route;
-      params.clear();
-      for (size_t i = 0; i < segs.size(); ++i) {
-        const std::string& want = c.segments[i];
-        if (want.size() > 2 && want.front() == '{')
-          params[want.substr(1, want.size() - 2)] = percent_decode(segs[i], false);
-      }
-    }
+    if (!method_matches(c.route.method, method)) continue;
+    m.route = &c.route;
+    params.clear();
+    for (size_t i = 0; i < segs.size(); ++i)
+      if (c.is_param[i]) params[c.segments[i].substr(1, c.segments[i].size() - 2)] = percent_decode(segs[i], false);
+    return m;
   }
+  // 405: list every method the path has (rare, so a second pass).
+  if (m.path_exists)
+    for (size_t idx : candidates)
+      if (path_matches(compiled_[idx])) {
+        if (!m.allow.empty()) m.allow += ", ";
+        m.allow += compiled_[idx].route.method;
+      }
   return m;
 }
 

@@ -43,9 +43,13 @@ class Router {
   struct Compiled {
     Route route;
     std::vector<std::string> segments;  // "{x}" marks a parameter
+    std::vector<bool> is_param;         // per segment
   };
   std::vector<Route> routes_;
   std::vector<Compiled> compiled_;
+  // Indexes into compiled_ by segment count: a request only compares
+  // against routes of its own length, in declaration order.
+  std::vector<std::vector<size_t>> by_length_;
 };
 
 }  // namespace sb::http

@@ -88,6 +88,7 @@ Status AuthServiceImpl::init() {
   SB_ASSIGN(auto box, SecretBox::create(derive_subkey(opt_.master_key, "seal/v1")));
   box_.emplace(std::move(box));
   key_store_.emplace(db_, log_, clock_, *box_);
+  SB_TRY(load_revoked_sessions());
   return key_store_->load_or_create(ring_);
 }
 
@@ -195,14 +196,38 @@ void AuthServiceImpl::deny_sessions(const std::vector<std::string>& session_ids)
   const int64_t until =
       t + std::chrono::duration_cast<std::chrono::milliseconds>(opt_.jwt.access_ttl + opt_.jwt.leeway).count();
   std::lock_guard lock(deny_mu_);
-  for (auto it = denied_.begin(); it != denied_.end();) it = it->second < t ? denied_.erase(it) : std::next(it);
-  for (const auto& sid : session_ids) denied_[sid] = until;
+  auto next = std::make_shared<DeniedSessions>();
+  for (const auto& [sid, expiry] : *denied_.load())
+    if (expiry >= t) next->emplace(sid, expiry);
+  for (const auto& sid : session_ids) (*next)[sid] = until;
+  denied_.store(std::move(next));
 }
 
 bool AuthServiceImpl::session_revoked(const std::string& session_id) const {
+  auto denied = denied_.load(std::memory_order_acquire);
+  if (denied->empty()) return false;
+  auto it = denied->find(session_id);
+  return it != denied->end() && it->second >= now();
+}
+
+Status AuthServiceImpl::load_revoked_sessions() {
+  const int64_t window =
+      std::chrono::duration_cast<std::chrono::milliseconds>(opt_.jwt.access_ttl + opt_.jwt.leeway).count();
+  std::vector<std::string> ids;
+  std::vector<int64_t> revoked_at;
+  SB_TRY(db_.read([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT id, revoked_at FROM sessions WHERE revoked_at > $1", {now() - window}));
+    for (auto& r : rows) {
+      ids.push_back(r.text_at(0));
+      revoked_at.push_back(r.int_at(1));
+    }
+    return {};
+  }));
+  auto next = std::make_shared<DeniedSessions>();
+  for (size_t i = 0; i < ids.size(); ++i) next->emplace(ids[i], revoked_at[i] + window);
   std::lock_guard lock(deny_mu_);
-  auto it = denied_.find(session_id);
-  return it != denied_.end() && it->second >= now();
+  denied_.store(std::move(next));
+  return {};
 }
 
 // ---- notifications ---------------------------------------------------------------

@@ -12,7 +12,9 @@
 
 #include <map>
 #include <memory>
+#include <atomic>
 #include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -142,8 +144,14 @@ class AuthServiceImpl final : public AuthService {
   JwtVerifier verifier_;
 
   // Revoked session ids → when their last access token has expired (Unix ms).
-  mutable std::mutex deny_mu_;
-  mutable std::map<std::string, int64_t> denied_;  // guarded by deny_mu_
+  // Read on every authenticated request, written on logout: readers load an
+  // immutable snapshot without a lock; writers copy, prune, add and swap.
+  using DeniedSessions = std::unordered_map<std::string, int64_t>;
+  std::mutex deny_mu_;  // serialises writers
+  std::atomic<std::shared_ptr<const DeniedSessions>> denied_{std::make_shared<const DeniedSessions>()};
+  // Loads sessions revoked recently enough that their access tokens may still
+  // be valid, so a restart does not bring them back.
+  Status load_revoked_sessions();
 
   struct GhostFailures {
     int failures = 0;

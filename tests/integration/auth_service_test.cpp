@@ -253,6 +253,18 @@ TEST_P(AuthServiceTest, LogoutAndLogoutAll) {
   ASSERT_EQ(revoked.size(), 3u);
   EXPECT_EQ(data_of(revoked[0], "reason"), "logout");
   EXPECT_EQ(data_of(revoked[2], "reason"), "logout_all");
+
+  // A restart keeps refusing the revoked sessions' access tokens until they
+  // could have expired anyway; a live session is not affected.
+  Tokens d = login_alice();
+  clock.advance(10min);
+  auto restarted = make(test_options());
+  ASSERT_NE(restarted, nullptr);
+  EXPECT_TRUE(restarted->session_revoked(a.session_id));
+  EXPECT_TRUE(restarted->session_revoked(c.session_id));
+  EXPECT_FALSE(restarted->session_revoked(d.session_id));
+  clock.advance(6min);  // past access TTL (15 min) + leeway since the revocations
+  EXPECT_FALSE(make(test_options())->session_revoked(a.session_id));
 }
 
 TEST_P(AuthServiceTest, PhoneOtpSignsUpThenSignsIn) {

@@ -38,6 +38,8 @@ CREATE TABLE sessions (
   user_agent     TEXT
 );
 CREATE INDEX sessions_user ON sessions (user_id, revoked_at);
+-- Start-up reloads the sessions revoked within the last access-token lifetime.
+CREATE INDEX sessions_revoked ON sessions (revoked_at);
 
 CREATE TABLE refresh_tokens (
   token_hash  TEXT PRIMARY KEY,               -- SHA-256 hex of the opaque token
