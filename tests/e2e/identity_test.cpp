@@ -220,6 +220,29 @@ TEST_F(Identity, PhoneSignUpEmailVerificationTotpMfaRefreshReuseAnd403) {
   EXPECT_NE(events.body.find("user.mfa_enabled"), std::string::npos);
 }
 
+// Sign-up by phone alone: the first verified code creates the account.
+TEST_F(Identity, PhoneOtpAloneCreatesTheAccountAndSignsIn) {
+  const std::string phone = "+15551230002";
+  ASSERT_EQ(anon("POST", "/v1/auth/otp/send", R"({"phone":")" + phone + R"("})").status, 202);
+  // A second code within the cooldown is refused.
+  EXPECT_EQ(anon("POST", "/v1/auth/otp/send", R"({"phone":")" + phone + R"("})").status, 429);
+  std::string code;
+  ASSERT_TRUE(eventually([&] { return !(code = first_match(last_sms_to(phone), "([0-9]{6})")).empty(); }));
+  auto in = anon("POST", "/v1/auth/otp/verify", R"({"phone":")" + phone + R"(","code":")" + code + R"("})");
+  ASSERT_EQ(in.status, 200) << in.body;
+  std::string access = str(json(in), "access_token");
+  auto me = as(access, "GET", "/v1/auth/me");
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(str(json(me), "phone"), phone);
+  EXPECT_TRUE(json(me).at("phone_verified").as_bool());
+  EXPECT_EQ(json(me).at("roles"), bj::parse(R"(["user"])"));
+  EXPECT_EQ(as(access, "POST", "/v1/events", R"({"specversion":"1.0","id":"x","source":"/t","type":"t.x"})").status, 403);
+  // Malformed input names the field.
+  auto bad = anon("POST", "/v1/auth/otp/send", R"({"phone":"555-1234"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("/phone"), std::string::npos) << bad.body;
+}
+
 TEST_F(Identity, AnswersDoNotRevealWhetherAnAccountExists) {
   const std::string password = "an entirely decent passphrase";
   ASSERT_EQ(anon("POST", "/v1/auth/register", R"({"email":"known@example.com","password":")" + password + R"("})").status,
