@@ -3,9 +3,12 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "access/access_control.h"
@@ -64,6 +67,45 @@ Status split_listen(const std::string& listen, std::string& host, int& port) {
   return {};
 }
 
+// Runs AuthService::purge_expired every `interval` on its own thread (it
+// blocks on the Db) until stop(). The first run is one interval after start.
+class IdentityPurger {
+ public:
+  IdentityPurger(identity::AuthService& auth, std::chrono::seconds interval)
+      : auth_(auth), interval_(interval), thread_([this] { run(); }) {}
+  ~IdentityPurger() { stop(); }
+
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
+      lock.unlock();
+      auto n = auth_.purge_expired();
+      if (!n.ok())
+        spdlog::warn("identity: purging expired rows failed: {}", n.status().to_string());
+      else if (*n > 0)
+        spdlog::info("identity: purged {} expired rows (codes, links, challenges, sessions)", *n);
+      lock.lock();
+    }
+  }
+
+  identity::AuthService& auth_;
+  const std::chrono::seconds interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;     // last: starts once the members above exist
+};
+
 }  // namespace
 
 struct App::Impl {
@@ -88,6 +130,7 @@ struct App::Impl {
   std::unique_ptr<BearerAuthenticator> authenticator;
   std::unique_ptr<http::Pipeline> pipeline;
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<IdentityPurger> purger;
 
   std::string data_dir() const {
     return !options.data_dir.empty() ? options.data_dir : config.get_string("server.data_dir");
@@ -105,6 +148,7 @@ App::App(AppOptions options, char** envp) : impl_(std::make_unique<Impl>()) {
 }
 
 App::~App() {
+  impl_->purger.reset();  // joins; it uses auth and the Db
   if (impl_->subscriptions) impl_->subscriptions->stop();
   if (impl_->blocking) impl_->blocking->stop();
   if (impl_->feed) impl_->feed->stop();
@@ -252,6 +296,8 @@ Status App::serve() {
   m.feed->subscribe("identity.*", head, to_auth);
   m.feed->subscribe("role.*", head, to_access);
   m.feed->subscribe("permission.*", head, to_access);
+  m.purger = std::make_unique<IdentityPurger>(*m.auth,
+                                              std::chrono::seconds(m.config.get_int("identity.purge_interval_s")));
 
   std::string url = "http://" + so.host + ":" + std::to_string(m.server->port());
   std::printf("switchboard listening on %s (database %s)\n", url.c_str(),
@@ -273,6 +319,7 @@ Status App::serve() {
     pthread_kill(signals.native_handle(), SIGTERM);
     signals.join();
   }
+  m.purger.reset();
   m.subscriptions->stop();
   m.blocking->stop();
   m.feed->stop();

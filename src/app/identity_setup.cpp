@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "core/crypto.h"
 #include "core/thread_pool.h"
+#include "identity/templates.h"
 #include "providers/messaging.h"
 
 namespace sb::app {
@@ -26,6 +27,12 @@ std::function<std::optional<std::string>(const bj::value&)> between(int64_t lo, 
     if (n < lo || n > hi) return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
     return std::nullopt;
   };
+}
+
+// Rejects a template that lacks its required placeholder (templates.h).
+std::function<std::optional<std::string>(const bj::value&)> template_check(
+    std::optional<std::string> (*check)(std::string_view)) {
+  return [check](const bj::value& v) { return check(std::string_view(v.as_string())); };
 }
 
 KeySpec restart(KeySpec k) {
@@ -142,6 +149,25 @@ void declare_identity_keys(config::ConfigService& c) {
   c.declare(restart({"identity.lockout.delay_max_ms", Type::kInt, 60'000, "Longest wait between failures", false,
                      between(0, 3'600'000)}));
   c.declare(restart({"identity.default_roles", Type::kStringList, bj::array{"user"}, "Roles every new account gets"}));
+  c.declare(restart({"identity.purge_interval_s", Type::kInt, 3600,
+                     "How often expired codes, links, challenges and sessions are deleted (seconds)", false,
+                     between(60, 7 * 86400)}));
+  // Placeholders each template takes: identity/templates.h.
+  c.declare(restart({"identity.templates.otp_sms", Type::kString, identity::kDefaultOtpSms,
+                     "Phone OTP SMS; {code} required, also {product} {minutes}", false,
+                     template_check(identity::check_sms_template)}));
+  c.declare(restart({"identity.templates.verify_email_subject", Type::kString, identity::kDefaultVerifyEmailSubject,
+                     "Subject of the email verification email; {product} {minutes} {expires}"}));
+  c.declare(restart({"identity.templates.verify_email_text", Type::kString, identity::kDefaultVerifyEmailText,
+                     "Body of the email verification email; {link} or {token} required, also {product} {minutes} "
+                     "{expires}",
+                     false, template_check(identity::check_email_template)}));
+  c.declare(restart({"identity.templates.reset_email_subject", Type::kString, identity::kDefaultResetEmailSubject,
+                     "Subject of the password reset email; {product} {minutes} {expires}"}));
+  c.declare(restart({"identity.templates.reset_email_text", Type::kString, identity::kDefaultResetEmailText,
+                     "Body of the password reset email; {link} or {token} required, also {product} {minutes} "
+                     "{expires}",
+                     false, template_check(identity::check_email_template)}));
   c.declare(restart({"identity.master_key", Type::kString, nullptr,
                      "base64 of 32 bytes; encrypts signing keys and TOTP secrets, peppers code hashes "
                      "(default: <data_dir>/master.key)", true}));
@@ -173,6 +199,11 @@ Result<identity::AuthOptions> identity_options(const config::ConfigService& c, c
   o.lockout_ms = c.get_int("identity.lockout.duration_s") * 1000;
   o.failure_delay_base_ms = c.get_int("identity.lockout.delay_base_ms");
   o.failure_delay_max_ms = c.get_int("identity.lockout.delay_max_ms");
+  o.templates.otp_sms = c.get_string("identity.templates.otp_sms");
+  o.templates.verify_email_subject = c.get_string("identity.templates.verify_email_subject");
+  o.templates.verify_email_text = c.get_string("identity.templates.verify_email_text");
+  o.templates.reset_email_subject = c.get_string("identity.templates.reset_email_subject");
+  o.templates.reset_email_text = c.get_string("identity.templates.reset_email_text");
   SB_ASSIGN(o.master_key, master_key(c, data_dir));
   return o;
 }

@@ -19,9 +19,21 @@ std::string random_bytes(size_t n) {
 std::string random_token(size_t bytes) { return base64url_encode(random_bytes(bytes)); }
 
 std::string sha256(std::string_view data) {
+  // OpenSSL 3's one-shot SHA256() fetches the algorithm on every call, which
+  // costs several times the hashing of a short input (an admin key on every
+  // request). One fetched digest per process and one context per thread.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct Ctx {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Ctx t;
   std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
+  unsigned int len = 0;
+  if (!md || !t.ctx || EVP_DigestInit_ex2(t.ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(t.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(t.ctx, reinterpret_cast<unsigned char*>(out.data()), &len) != 1)
+    throw std::runtime_error("SHA-256 failed");
   return out;
 }
 

@@ -244,19 +244,31 @@ Result<std::vector<Appended>> EventLog::publish(std::vector<Event> events) {
 Result<std::vector<StoredEvent>> EventLog::read(const Query& q) const {
   std::string sql = "SELECT sequence, type, envelope FROM events WHERE sequence > $1";
   store::Params params{q.after};
-  const std::string& p = q.type_pattern;
-  if (!p.empty() && p != "*") {
+  // One pattern as SQL: a prefix is a range so the (type, sequence) index
+  // serves it ("user." <= type < "user/"); "*" is no condition at all.
+  auto condition = [&](const std::string& p) -> std::string {
+    if (p.empty() || p == "*") return "";
     if (p.size() > 2 && p.compare(p.size() - 2, 2, ".*") == 0) {
-      // Prefix as a range so the (type, sequence) index serves it: "user." <= type < "user/".
       std::string lo = p.substr(0, p.size() - 1);
       std::string hi = lo;
       hi.back() = static_cast<char>('.' + 1);
-      sql += " AND type >= $2 AND type < $3";
       params.push_back(lo);
       params.push_back(hi);
-    } else {
-      sql += " AND type = $2";
-      params.push_back(p);
+      return "(type >= $" + std::to_string(params.size() - 1) + " AND type < $" + std::to_string(params.size()) + ")";
+    }
+    params.push_back(p);
+    return "type = $" + std::to_string(params.size());
+  };
+  if (q.any_type_patterns.empty()) {
+    std::string c = condition(q.type_pattern);
+    if (!c.empty()) sql += " AND " + c;
+  } else {
+    bool everything = std::any_of(q.any_type_patterns.begin(), q.any_type_patterns.end(),
+                                  [](const std::string& p) { return p.empty() || p == "*"; });
+    if (!everything) {
+      std::string any;
+      for (const auto& p : q.any_type_patterns) any += (any.empty() ? "" : " OR ") + condition(p);
+      sql += " AND (" + any + ")";
     }
   }
   if (!q.subject.empty()) {

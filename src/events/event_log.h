@@ -39,6 +39,9 @@ struct Query {
   std::string subject;  // exact match, empty = any
   int64_t after = 0;    // sequence
   int limit = 100;
+  // When non-empty: events matching any of these patterns (type_pattern is
+  // then ignored). The live feed reads only what its subscribers want.
+  std::vector<std::string> any_type_patterns;
 };
 
 // A stored event as read back: the sequence and the full envelope JSON.

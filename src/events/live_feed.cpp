@@ -57,9 +57,43 @@ size_t LiveFeed::subscriber_count() const {
   return subs_.size() + pending_.size();
 }
 
+namespace {
+// True when every event `pattern` matches is matched by one of `filter`.
+bool covered(const std::vector<std::string>& filter, const std::string& pattern) {
+  for (const auto& f : filter) {
+    if (f == "*" || f == pattern) return true;
+    // "user.*" covers "user.created" and "user.mfa.*".
+    if (f.size() > 2 && f.ends_with(".*") && pattern.compare(0, f.size() - 1, f, 0, f.size() - 1) == 0) return true;
+  }
+  return false;
+}
+}  // namespace
+
+void LiveFeed::update_filter() {
+  bool grows = false;
+  for (const auto& [id, s] : subs_) grows |= !covered(filter_, s.pattern);
+  if (!grows) return;  // a filter wider than needed only reads a little more
+  std::vector<std::string> next;
+  for (const auto& [id, s] : subs_)
+    if (!covered(next, s.pattern)) next.push_back(s.pattern);
+  filter_ = std::move(next);
+  // The ring lacks the new patterns' events: start it afresh at fetched_;
+  // subscribers behind catch up from the Db (serve()).
+  ring_.clear();
+}
+
 void LiveFeed::fill_ring() {
+  if (filter_.empty()) {
+    fetched_ = std::max(fetched_, log_.head());
+    return;
+  }
   for (;;) {
+    // Everything committed up to `head` is visible to the read that follows
+    // (sequences follow commit order), so once a short page comes back the
+    // ring is complete up to `head` even if the last matches were earlier.
+    int64_t head = log_.head();
     Query q;
+    q.any_type_patterns = filter_;
     q.after = fetched_;
     q.limit = 1000;
     auto batch = log_.read(q);
@@ -72,7 +106,10 @@ void LiveFeed::fill_ring() {
       ring_.push_back(std::move(e));
       if (ring_.size() > options_.ring_size) ring_.pop_front();
     }
-    if (batch->size() < 1000) return;
+    if (batch->size() < 1000) {
+      fetched_ = std::max(fetched_, head);
+      return;
+    }
   }
 }
 
@@ -108,6 +145,9 @@ bool LiveFeed::serve(Sub& s, int64_t now) {
     }
     s.cursor = e.sequence;
   }
+  // The ring holds every event the filter (which covers this pattern) matches
+  // up to fetched_: nothing between the last ring event and fetched_ is for us.
+  s.cursor = std::max(s.cursor, fetched_);
   if (now - s.last_sent_ms >= options_.heartbeat_ms) {
     if (!s.sub->heartbeat()) return false;
     s.last_sent_ms = now;
@@ -127,6 +167,7 @@ void LiveFeed::run() {
       for (auto id : removed_) subs_.erase(id);
       removed_.clear();
     }
+    update_filter();
     fill_ring();
     int64_t now = clock_.steady_ms();
     for (auto it = subs_.begin(); it != subs_.end();) {

@@ -1,6 +1,10 @@
 // LiveFeed — pushes newly committed events to live subscribers (SSE streams,
 // in-process watchers such as the config applier). One thread reads each new
-// stretch of the log once into a ring of recent events and fans it out;
+// stretch of the log once into a ring of recent events and fans it out. It
+// reads only events some subscriber's pattern matches (a busy log of order.*
+// events costs nothing while only config.updated is watched); when a
+// subscriber brings a pattern the ring was not filled for, the ring restarts
+// and that subscriber catches up from the Db.
 // subscribers that are behind (resuming with Last-Event-ID) catch up from the
 // Db first, then join the ring. Wakes on local commits immediately and polls
 // the Db every poll_ms so commits by other instances arrive too.
@@ -54,6 +58,7 @@ class LiveFeed {
     std::shared_ptr<LiveSubscriber> sub;
   };
   void run();
+  void update_filter();
   void fill_ring();
   bool serve(Sub& s, int64_t now);
 
@@ -72,7 +77,8 @@ class LiveFeed {
   // Feed thread only:
   std::map<uint64_t, Sub> subs_;
   std::deque<StoredEvent> ring_;
-  int64_t fetched_ = 0;  // highest sequence read into the ring
+  int64_t fetched_ = 0;               // every event matching filter_ up to here is in the ring (or was)
+  std::vector<std::string> filter_;   // patterns the ring is filled for; empty = no subscriber yet
 };
 
 }  // namespace sb::events

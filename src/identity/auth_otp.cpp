@@ -4,6 +4,7 @@
 #include "events/event_log.h"
 #include "identity/auth_service_impl.h"
 #include "identity/identity_events.h"
+#include "identity/templates.h"
 #include "store/db.h"
 
 namespace sb::identity {
@@ -51,8 +52,9 @@ Status AuthServiceImpl::otp_send(const std::string& phone, const ClientInfo&) {
   // but the same answer and the same stored state as a known one.
   if (known || opt_.phone_signup) {
     const int64_t minutes = std::max<int64_t>(1, opt_.otp.ttl_ms / 60000);
-    notify_sms(phone, "Your " + opt_.product_name + " code is " + code + ". It expires in " +
-                          std::to_string(minutes) + " min. Do not share it.");
+    notify_sms(phone, render_template(opt_.templates.otp_sms, {{"code", code},
+                                                                {"product", opt_.product_name},
+                                                                {"minutes", std::to_string(minutes)}}));
   }
   return {};
 }

@@ -34,6 +34,11 @@ Status validate_options(const AuthOptions& o) {
   if (o.failure_delay_max_ms < o.failure_delay_base_ms)
     return Status::invalid("/failure_delay_max_ms", "must be at least failure_delay_base_ms");
   if (o.public_url.empty()) return Status::invalid("/public_url", "is required");
+  if (auto m = check_sms_template(o.templates.otp_sms)) return Status::invalid("/templates/otp_sms", *m);
+  if (auto m = check_email_template(o.templates.verify_email_text))
+    return Status::invalid("/templates/verify_email_text", *m);
+  if (auto m = check_email_template(o.templates.reset_email_text))
+    return Status::invalid("/templates/reset_email_text", *m);
   return {};
 }
 

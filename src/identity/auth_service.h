@@ -38,6 +38,7 @@
 #include "identity/one_time_code.h"
 #include "identity/passwords.h"
 #include "identity/signing_keys.h"
+#include "identity/templates.h"
 #include "identity/totp.h"
 
 namespace sb::store { class Db; class Tx; }
@@ -82,6 +83,15 @@ struct AuthOptions {
   int64_t lockout_ms = 15LL * 60 * 1000;
   int64_t failure_delay_base_ms = 1000;               // after the 2nd failure; doubles per failure
   int64_t failure_delay_max_ms = 60'000;
+  // Texts of the SMS and emails; placeholders and their rules: templates.h.
+  struct Templates {
+    std::string otp_sms = kDefaultOtpSms;                          // needs {code}
+    std::string verify_email_subject = kDefaultVerifyEmailSubject;
+    std::string verify_email_text = kDefaultVerifyEmailText;        // needs {link} or {token}
+    std::string reset_email_subject = kDefaultResetEmailSubject;
+    std::string reset_email_text = kDefaultResetEmailText;          // needs {link} or {token}
+  };
+  Templates templates;
   // 32 bytes: encrypts signing keys and TOTP secrets at rest, and peppers
   // OTP/recovery code hashes. Required.
   std::string master_key;
@@ -204,6 +214,17 @@ class AuthService {
   // Access tokens of a session revoked (on any instance) stop working before
   // they expire: the authenticator asks this on every request. In-memory.
   virtual bool session_revoked(const std::string& session_id) const = 0;
+
+  // --- housekeeping ------------------------------------------------------------
+  // Deletes rows that can never be used again, in batches of at most 1000 per
+  // statement (each its own short write transaction): OTP codes expired or
+  // consumed once their resend cooldown is over; MFA challenges and email
+  // link tokens expired or used; refresh tokens of revoked or expired
+  // sessions; and sessions revoked, or expired, longer ago than the access
+  // token lifetime + leeway (until then a restart must still deny their
+  // access tokens, see session_revoked). Returns the number of rows deleted.
+  // Safe to run on several instances at once, and concurrently with traffic.
+  virtual Result<int64_t> purge_expired() = 0;
 };
 
 }  // namespace sb::identity

@@ -2,7 +2,8 @@
 // identity/. Its methods are split by concept across auth_service.cpp
 // (construction, keys, accounts), auth_sessions.cpp (login, refresh, logout,
 // brute-force counters), auth_otp.cpp, auth_verification.cpp (email links)
-// and auth_mfa.cpp (TOTP, recovery codes, second-factor sign-in).
+// auth_mfa.cpp (TOTP, recovery codes, second-factor sign-in) and
+// auth_purge.cpp (deleting rows that can never be used again).
 //
 // Pattern used throughout: a Db write callback that must persist state even
 // when the caller gets an error (OTP attempts, failed logins, refresh-token
@@ -22,6 +23,7 @@
 #include "identity/auth_service.h"
 #include "identity/key_store.h"
 #include "identity/user_store.h"
+#include "store/db.h"
 
 namespace sb::identity {
 
@@ -77,6 +79,8 @@ class AuthServiceImpl final : public AuthService {
   void apply_event(const events::Event& e) override;
   bool session_revoked(const std::string& session_id) const override;
 
+  Result<int64_t> purge_expired() override;
+
  private:
   // --- accounts (auth_service.cpp)
   Result<User> create_account(const RegisterInput& in, const std::string& method, bool send_verification);
@@ -111,6 +115,15 @@ class AuthServiceImpl final : public AuthService {
   Result<std::string> create_link_token(store::Tx& tx, const std::string& kind, const std::string& user_id,
                                         const std::string& email, int64_t ttl_ms);
   void send_verification_email(const std::string& email, const std::string& token);
+  // Renders a link email from its templates and sends it.
+  void send_link_email(const std::string& email, const std::string& subject_template,
+                       const std::string& text_template, const std::string& path, const std::string& token,
+                       int64_t ttl_ms);
+
+  // --- purge (auth_purge.cpp)
+  // Runs `delete_sql` (which deletes at most kPurgeBatch rows), one write
+  // transaction per run, until a run deletes fewer; returns the rows deleted.
+  Result<int64_t> purge_batches(const char* table, const char* delete_sql, const store::Params& params);
 
   // --- MFA (auth_mfa.cpp)
   Result<std::vector<std::string>> replace_recovery_codes(store::Tx& tx, const std::string& user_id);

@@ -1,10 +1,13 @@
 // Single-use links sent by email: address verification and password reset.
 // Tokens are 256-bit random, stored as SHA-256 (a fast hash is enough for
 // that much entropy), bound to the address they were sent to.
+#include <algorithm>
+
 #include "core/crypto.h"
 #include "events/event_log.h"
 #include "identity/auth_service_impl.h"
 #include "identity/identity_events.h"
+#include "identity/templates.h"
 #include "store/db.h"
 
 namespace sb::identity {
@@ -20,11 +23,6 @@ std::string link(const std::string& base, const std::string& path, const std::st
   std::string b = base;
   while (!b.empty() && b.back() == '/') b.pop_back();
   return b + path + "?token=" + token;  // base64url: safe in a query as is
-}
-
-std::string duration_text(int64_t ms) {
-  if (ms % 3600000 == 0) return std::to_string(ms / 3600000) + " hours";
-  return std::to_string(std::max<int64_t>(1, ms / 60000)) + " minutes";
 }
 
 struct LinkToken {
@@ -63,11 +61,24 @@ Result<std::string> AuthServiceImpl::create_link_token(store::Tx& tx, const std:
 }
 
 void AuthServiceImpl::send_verification_email(const std::string& email, const std::string& token) {
-  notify_email(email, opt_.product_name + ": verify your email address",
-               "Open this link to verify your email address for " + opt_.product_name + ":\n\n" +
-                   link(opt_.public_url, "/verify-email", token) + "\n\nor enter this token: " + token +
-                   "\n\nThe link expires in " + duration_text(opt_.email_verify_ttl_ms) +
-                   ". If you did not sign up, ignore this email.\n");
+  send_link_email(email, opt_.templates.verify_email_subject, opt_.templates.verify_email_text, "/verify-email",
+                  token, opt_.email_verify_ttl_ms);
+}
+
+void AuthServiceImpl::send_link_email(const std::string& email, const std::string& subject_template,
+                                      const std::string& text_template, const std::string& path,
+                                      const std::string& token, int64_t ttl_ms) {
+  const std::string minutes = std::to_string(std::max<int64_t>(1, ttl_ms / 60000));
+  const std::string expires = duration_text(ttl_ms);
+  // No secret in the subject (see templates.h).
+  std::string subject = render_template(
+      subject_template, {{"product", opt_.product_name}, {"minutes", minutes}, {"expires", expires}});
+  std::string text = render_template(text_template, {{"link", link(opt_.public_url, path, token)},
+                                                     {"token", token},
+                                                     {"product", opt_.product_name},
+                                                     {"minutes", minutes},
+                                                     {"expires", expires}});
+  notify_email(email, subject, text);
 }
 
 Status AuthServiceImpl::send_email_verification(const std::string& user_id) {
@@ -122,11 +133,8 @@ Status AuthServiceImpl::forgot_password(const std::string& email, const ClientIn
     return {};
   }));
   if (token.empty()) return {};
-  notify_email(address, opt_.product_name + ": reset your password",
-               "Open this link to choose a new password for " + opt_.product_name + ":\n\n" +
-                   link(opt_.public_url, "/reset-password", token) + "\n\nor enter this token: " + token +
-                   "\n\nThe link expires in " + duration_text(opt_.password_reset_ttl_ms) +
-                   " and works once. If you did not ask for it, ignore this email; your password is unchanged.\n");
+  send_link_email(address, opt_.templates.reset_email_subject, opt_.templates.reset_email_text, "/reset-password",
+                  token, opt_.password_reset_ttl_ms);
   return {};
 }
 

@@ -6,7 +6,9 @@
 #include <atomic>
 #include <thread>
 
+#include "app/identity_setup.h"
 #include "auth_test_fixture.h"
+#include "config/config.h"
 #include "core/crypto.h"
 
 namespace sb::identity {
@@ -395,6 +397,98 @@ TEST_P(AuthServiceTest, ForgotAndResetPassword) {
   token = notifier.last_token();
   clock.advance(30min + 1s);
   EXPECT_EQ(auth->reset_password(token, "Another-New-Secret-43").code(), Code::kUnauthenticated);
+}
+
+TEST_P(AuthServiceTest, CustomTemplatesAreWhatTheNotifierReceives) {
+  AuthOptions o = test_options();
+  o.product_name = "Acme";
+  o.templates.otp_sms = "{product} code is {code} ({minutes} min) {unknown}";
+  o.templates.verify_email_subject = "[{product}] confirm within {expires}";
+  o.templates.verify_email_text = "Token {token} / {link} / {expires} / {minutes} min";
+  o.templates.reset_email_subject = "[{product}] reset {token}";  // no secrets in subjects: left as is
+  o.templates.reset_email_text = "Reset: {link} {code}";
+  auth = make(o);
+
+  ASSERT_TRUE(auth->otp_send(kPhone, kClient));
+  std::string code = notifier.last_code(kPhone);
+  ASSERT_EQ(code.size(), 6u);
+  EXPECT_EQ(notifier.last_sms().body, "Acme code is " + code + " (5 min) {unknown}");
+
+  register_alice();
+  std::string token = notifier.last_token();
+  ASSERT_FALSE(token.empty());
+  auto mail = notifier.last_email();
+  EXPECT_EQ(mail.subject, "[Acme] confirm within 24 hours");
+  EXPECT_EQ(mail.body, "Token " + token + " / https://app.test/verify-email?token=" + token + " / 24 hours / 1440 min");
+
+  ASSERT_TRUE(auth->forgot_password("alice@example.com", kClient));
+  token = notifier.last_token();
+  mail = notifier.last_email();
+  EXPECT_EQ(mail.subject, "[Acme] reset {token}");
+  EXPECT_EQ(mail.body, "Reset: https://app.test/reset-password?token=" + token + " {code}");
+  EXPECT_TRUE(auth->reset_password(token, "Brand-New-Secret-42"));
+}
+
+TEST_P(AuthServiceTest, DefaultTemplatesKeepTheBuiltInTexts) {
+  ASSERT_TRUE(auth->otp_send(kPhone, kClient));
+  EXPECT_EQ(notifier.last_sms().body,
+            "Your Switchboard code is " + notifier.last_code(kPhone) + ". It expires in 5 min. Do not share it.");
+  register_alice();
+  std::string token = notifier.last_token();
+  auto mail = notifier.last_email();
+  EXPECT_EQ(mail.subject, "Switchboard: verify your email address");
+  EXPECT_EQ(mail.body, "Open this link to verify your email address for Switchboard:\n\nhttps://app.test/verify-email?token=" +
+                           token + "\n\nor enter this token: " + token +
+                           "\n\nThe link expires in 24 hours. If you did not sign up, ignore this email.\n");
+}
+
+TEST_P(AuthServiceTest, CreateRejectsTemplatesWithoutTheirPlaceholder) {
+  AuthOptions o = test_options();
+  o.templates.otp_sms = "Your code";
+  auto r = AuthService::create(*db, log, clock, notifier, {}, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().fields().at(0).field, "/templates/otp_sms");
+  o = test_options();
+  o.templates.reset_email_text = "Reset it: {product}";
+  EXPECT_EQ(AuthService::create(*db, log, clock, notifier, {}, o).status().fields().at(0).field,
+            "/templates/reset_email_text");
+  o = test_options();
+  o.templates.verify_email_text = "Token only: {token}";
+  EXPECT_TRUE(AuthService::create(*db, log, clock, notifier, {}, o).ok());
+}
+
+TEST(IdentityConfig, TemplateKeysAreValidatedAndReachAuthOptions) {
+  config::ConfigService c(nullptr, nullptr);
+  app::declare_identity_keys(c);
+  Status bad = c.validate("identity.templates.otp_sms", boost::json::value("Your code"));
+  EXPECT_EQ(bad.code(), Code::kInvalidArgument);
+  EXPECT_NE(bad.to_string().find("identity.templates.otp_sms"), std::string::npos) << bad.to_string();
+  EXPECT_NE(bad.to_string().find("{code}"), std::string::npos) << bad.to_string();
+  for (const char* key : {"identity.templates.verify_email_text", "identity.templates.reset_email_text"}) {
+    Status s = c.validate(key, boost::json::value("no link"));
+    EXPECT_NE(s.to_string().find(key), std::string::npos) << s.to_string();
+    EXPECT_TRUE(c.validate(key, boost::json::value("{link}")));
+  }
+  EXPECT_TRUE(c.validate("identity.templates.verify_email_subject", boost::json::value("Hi")));
+  EXPECT_FALSE(c.validate("identity.purge_interval_s", boost::json::value(59)));
+  EXPECT_EQ(c.get_int("identity.purge_interval_s"), 3600);
+
+  // Environment rejects a bad template naming the key…
+  std::string bad_env = "SWITCHBOARD_IDENTITY__TEMPLATES__OTP_SMS=no code";
+  char* env1[] = {bad_env.data(), nullptr};
+  Status loaded = c.load_env(env1);
+  EXPECT_NE(loaded.to_string().find("identity.templates.otp_sms"), std::string::npos) << loaded.to_string();
+
+  // …and a good one reaches AuthOptions; unset ones keep the defaults.
+  std::string sms = "SWITCHBOARD_IDENTITY__TEMPLATES__OTP_SMS=Code {code}";
+  std::string key = "SWITCHBOARD_IDENTITY__MASTER_KEY=" + crypto::base64_encode(std::string(32, 'k'));
+  char* env2[] = {sms.data(), key.data(), nullptr};
+  ASSERT_TRUE(c.load_env(env2));
+  auto o = app::identity_options(c, "/nonexistent");
+  ASSERT_TRUE(o.ok()) << o.status().to_string();
+  EXPECT_EQ(o->templates.otp_sms, "Code {code}");
+  EXPECT_EQ(o->templates.verify_email_text, kDefaultVerifyEmailText);
+  EXPECT_EQ(o->templates.reset_email_subject, kDefaultResetEmailSubject);
 }
 
 TEST_P(AuthServiceTest, ConcurrentRefreshesOfOneTokenLetAtMostOneThrough) {

@@ -47,6 +47,10 @@ class RecordingNotifier final : public Notifier {
     std::lock_guard lock(mu_);
     return email_.size();
   }
+  Sent last_sms() {
+    std::lock_guard lock(mu_);
+    return sms_.empty() ? Sent{} : sms_.back();
+  }
   Sent last_email() {
     std::lock_guard lock(mu_);
     return email_.empty() ? Sent{} : email_.back();

@@ -32,6 +32,15 @@ TEST(Crypto, HmacSha256MatchesRfc4231Case2) {
   EXPECT_EQ(keyed.sign("what do ya want for nothing?"), mac);  // context reusable
 }
 
+TEST(Crypto, Sha256MatchesFips180Vectors) {
+  EXPECT_EQ(crypto::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(crypto::sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  // The per-thread context is reset between calls: the same input hashes the same again.
+  EXPECT_EQ(crypto::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(crypto::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 TEST(Crypto, Base64RoundTripsAndRejectsGarbage) {
   for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) {
     auto enc = crypto::base64_encode(s);
