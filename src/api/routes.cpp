@@ -72,7 +72,8 @@ void add_routes(http::Router& r, const Services& s) {
   r.add({"GET", "/v1/auth/me", async(auth_me), kSignedIn});
   // Identity: phone OTP, email verification, password reset
   r.add({"POST", "/v1/auth/otp/send", async(auth_otp_send), kPublic, "", "auth.otp_send"});
-  r.add({"POST", "/v1/auth/otp/verify", async(auth_otp_verify), kPublic, "", "auth.otp_verify"});
+  // Anonymous: sign in with a verified phone. Signed in: verify or add the caller's phone.
+  r.add({"POST", "/v1/auth/otp/verify", async(auth_otp_verify), Access::kOptional, "", "auth.otp_verify"});
   r.add({"POST", "/v1/auth/email/send-verification", async(auth_email_send_verification), kSignedIn, "", "auth.email"});
   r.add({"POST", "/v1/auth/email/verify", async(auth_email_verify), kPublic, "", "auth.email"});
   r.add({"POST", "/v1/auth/password/forgot", async(auth_password_forgot), kPublic, "", "auth.password"});

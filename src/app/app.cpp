@@ -125,6 +125,7 @@ struct App::Impl {
   std::unique_ptr<identity::Notifier> notifier;
   std::unique_ptr<identity::AuthService> auth;
   std::unique_ptr<api::RateLimits> limits;
+  int64_t start_head = 0;  // log head before in-memory state was loaded from the Db
   api::Services services;
   http::Router router;
   std::unique_ptr<BearerAuthenticator> authenticator;
@@ -183,6 +184,10 @@ Status App::init() {
   SB_TRY(store::migrate(*m.db));
 
   m.events = std::make_unique<events::EventLog>(*m.db, Clock::system(), &m.metrics);
+  // In-memory state (runtime config, revoked sessions, keys) is loaded from
+  // the Db below; the live feed replays every change after this point, so
+  // nothing another instance writes in between is missed.
+  m.start_head = m.events->head();
   m.config.attach(m.db.get(), m.events.get());
   SB_TRY(m.config.load_runtime());
   m.messaging->set_data_dir(m.data_dir());
@@ -287,7 +292,7 @@ Status App::serve() {
   SB_TRY(m.server->listen());
   m.feed->start();
   m.subscriptions->start();
-  int64_t head = m.events->head();
+  const int64_t head = m.start_head;
   auto to_config = std::make_shared<EventApplier>([&m](const events::Event& e) { m.config.apply_event(e); });
   auto to_auth = std::make_shared<EventApplier>([&m](const events::Event& e) { m.auth->apply_event(e); });
   auto to_access = std::make_shared<EventApplier>([&m](const events::Event& e) { m.access->apply_event(e); });

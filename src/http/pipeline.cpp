@@ -169,7 +169,9 @@ void Pipeline::handle(Request& req, Respond respond) {
   }
   const Route& route = *m.route;
   req.route = route.pattern;
-  if (route.access != Access::kPublic) {
+  bool wants_auth = route.access == Access::kAuthenticated || route.access == Access::kPermission ||
+                    (route.access == Access::kOptional && !req.header("authorization").empty());
+  if (wants_auth) {
     if (!impl_->auth) {
       reply(problem(Status::unauthenticated("no authenticator configured"), req.request_id));
       return;

@@ -13,6 +13,7 @@ namespace sb::http {
 
 enum class Access {
   kPublic,         // /health, /ready, /metrics, /.well-known/…, sign-in routes
+  kOptional,       // public, but a credential, if sent, must be valid and identifies the caller
   kAuthenticated,  // any valid credential (the caller's own account: /v1/auth/me)
   kPermission,     // a credential whose principal holds Route::permission
 };

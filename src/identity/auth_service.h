@@ -100,6 +100,7 @@ struct AuthOptions {
 struct ClientInfo {
   std::string ip;
   std::string user_agent;
+  std::string user_id;  // the signed-in caller (from a valid access token), empty if anonymous
 };
 
 struct User {
@@ -179,6 +180,14 @@ class AuthService {
   // SignIn with tokens (otp_login) or without (verification only).
   // Unauthenticated for a wrong/expired/used code; ResourceExhausted once the
   // code's attempts are used up.
+  //
+  // Only a VERIFIED phone signs in to its account. A phone someone typed at
+  // registration is a claim, not proof: verifying it needs that account
+  // signed in (client.user_id). An anonymous verification of a phone that an
+  // account holds unverified takes the phone away from that account (the
+  // code proves the caller owns the number) and signs up a new account for
+  // the caller if phone sign-up is on — so registering with someone else's
+  // number never leads them into an account another person controls.
   virtual Result<SignIn> otp_verify(const std::string& phone, const std::string& code, const ClientInfo& client) = 0;
 
   // --- email verification and password reset -----------------------------------
@@ -196,7 +205,10 @@ class AuthService {
   // Completes a login: exactly one of code / recovery_code.
   virtual Result<Tokens> mfa_verify(const std::string& mfa_token, const std::string& code,
                                     const std::string& recovery_code, const ClientInfo& client) = 0;
-  virtual Result<std::vector<std::string>> regenerate_recovery_codes(const std::string& user_id) = 0;
+  // Requires a current TOTP or recovery code (`code`), like totp_disable: a
+  // stolen access token alone must not mint second factors.
+  virtual Result<std::vector<std::string>> regenerate_recovery_codes(const std::string& user_id,
+                                                                     const std::string& code) = 0;
   // Requires a current TOTP or recovery code, so a stolen access token alone
   // cannot remove the second factor.
   virtual Status totp_disable(const std::string& user_id, const std::string& code) = 0;

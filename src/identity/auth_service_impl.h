@@ -28,6 +28,12 @@
 namespace sb::identity {
 
 inline constexpr int kMfaMaxAttempts = 5;  // wrong second factors per mfa_token
+// How long a password attempt holds its account (known or not) while the
+// password is being checked: concurrent attempts are refused ("retry after
+// 5 s") meanwhile, so they cannot all be evaluated before the first failure
+// is counted. The attempt's outcome replaces the hold at once; it only runs
+// out by itself if the instance dies mid-check.
+inline constexpr int64_t kAttemptHoldMs = 5000;
 
 // A session opened inside a write transaction; tokens are issued after commit.
 struct OpenedSession {
@@ -69,7 +75,8 @@ class AuthServiceImpl final : public AuthService {
   Result<std::vector<std::string>> totp_confirm(const std::string& user_id, const std::string& code) override;
   Result<Tokens> mfa_verify(const std::string& mfa_token, const std::string& code, const std::string& recovery_code,
                             const ClientInfo& client) override;
-  Result<std::vector<std::string>> regenerate_recovery_codes(const std::string& user_id) override;
+  Result<std::vector<std::string>> regenerate_recovery_codes(const std::string& user_id,
+                                                             const std::string& code) override;
   Status totp_disable(const std::string& user_id, const std::string& code) override;
 
   const KeyRing& keys() const override { return ring_; }
@@ -96,6 +103,21 @@ class AuthServiceImpl final : public AuthService {
                                          const std::vector<std::string>& amr);
   // ResourceExhausted "retry after N s" while the account's delay or lock runs.
   Status check_throttle(const UserRow& u) const;
+  // Claims the next password attempt on the account before the password is
+  // checked, in its own committed write: sets next_login_at to now +
+  // kAttemptHoldMs if the delay and lock are over, else the throttle's
+  // ResourceExhausted. The attempt's outcome (record_failure,
+  // clear_login_failures or release_attempt) replaces the hold. Sets
+  // `claimed_at` to the claim's time.
+  Status claim_attempt(const std::string& user_id, int64_t& claimed_at);
+  // Gives a claim back without counting anything (right password, second
+  // factor still to come); a no-op if something else replaced it.
+  Status release_attempt(store::Tx& tx, const std::string& user_id, int64_t claimed_at);
+  // In a write: row-locks the account for the rest of the transaction if its
+  // delay and lock are over (so concurrent second-factor checks on one
+  // account run one after another and each sees the previous failure), else
+  // the throttle's ResourceExhausted. NotFound without the row.
+  Status lock_unthrottled(store::Tx& tx, const std::string& user_id);
   // Counts one failed password/second factor: pushes next_login_at out, locks
   // at the threshold, appends user.login_failed (and user.locked).
   Status record_failure(store::Tx& tx, const std::string& user_id, const std::string& reason);
@@ -107,7 +129,8 @@ class AuthServiceImpl final : public AuthService {
   // The same delay and lock for sign-ins to accounts that do not exist,
   // remembered in memory, so the throttle's answers (429 after a few
   // failures) do not reveal which emails and phones have accounts.
-  Status check_ghost_throttle(const std::string& key);
+  // Check and claim in one step under ghost_mu_, like claim_attempt.
+  Status claim_ghost_attempt(const std::string& key);
   void record_ghost_failure(const std::string& key);
 
   // --- verification (auth_verification.cpp)
@@ -125,8 +148,26 @@ class AuthServiceImpl final : public AuthService {
   // transaction per run, until a run deletes fewer; returns the rows deleted.
   Result<int64_t> purge_batches(const char* table, const char* delete_sql, const store::Params& params);
 
+  // --- phone OTP (auth_otp.cpp)
+  // Takes `phone` off an account that holds it unverified (user.phone_removed).
+  Status remove_unverified_phone(store::Tx& tx, const UserRow& holder, const std::string& phone,
+                                 const std::string& reason);
+  // A signed-in caller proved `phone`: it becomes the caller's verified phone.
+  // `holder` is the account that had the number, if any.
+  Status attach_phone(store::Tx& tx, const std::string& caller_id, const std::string& phone,
+                      const std::optional<UserRow>& holder, Status& outcome);
+
   // --- MFA (auth_mfa.cpp)
   Result<std::vector<std::string>> replace_recovery_codes(store::Tx& tx, const std::string& user_id);
+  // For account changes guarded by the second factor (totp_disable,
+  // regenerate_recovery_codes): the account exists with MFA on (NotFound /
+  // Conflict), is not throttled (lock_unthrottled), and `code` is a current
+  // TOTP code or an unused recovery code, which is spent. A wrong code is
+  // counted like a failed sign-in (record_failure with `reason`) and
+  // reported in `failed` (Unauthenticated) with OK returned, so the caller's
+  // transaction commits the count; any other error should roll back.
+  Status require_second_factor(store::Tx& tx, const std::string& user_id, const std::string& code,
+                               const std::string& reason, Status& failed);
   // Checks a TOTP code (digits) or else a recovery code for `user_id` and
   // persists its use. Returns the amr the factor adds ("otp" for TOTP, none
   // for a recovery code). Unauthenticated when neither matches.

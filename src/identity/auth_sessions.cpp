@@ -57,13 +57,23 @@ Result<SignIn> AuthServiceImpl::login(const std::string& email, const std::strin
       return {};
     }));
   }
+  // Unknown and known accounts give the same Status and message at every
+  // step, and both hash once. Residual timing difference (accepted,
+  // docs/security.md): a known account's attempt also makes two durable
+  // writes (the claim, then record_failure) where an unknown one only
+  // updates memory, so a failed sign-in to a real account can take a few
+  // milliseconds (a commit's fsync) longer.
   if (!u || u->password_hash.empty()) {
-    SB_TRY(check_ghost_throttle(key));
+    SB_TRY(claim_ghost_attempt(key));
     passwords_->verify_dummy(password);  // same work as a known account
     record_ghost_failure(key);
     return invalid_credentials();
   }
-  SB_TRY(check_throttle(*u));
+  SB_TRY(check_throttle(*u));  // refused from the snapshot without a write
+  // Claimed before Argon2, so concurrent wrong passwords cannot all be
+  // checked before the first failure is counted.
+  int64_t claimed_at = 0;
+  SB_TRY(claim_attempt(u->id, claimed_at));
   if (!passwords_->verify(password, u->password_hash)) {
     SB_TRY(db_.write([&](store::Tx& tx) -> Status { return record_failure(tx, u->id, "password"); }));
     return invalid_credentials();
@@ -77,20 +87,26 @@ Result<SignIn> AuthServiceImpl::login(const std::string& email, const std::strin
   SignIn out;
   out.user_id = u->id;
   OpenedSession session;
-  SB_TRY(db_.write([&](store::Tx& tx) -> Status {
+  Status done = db_.write([&](store::Tx& tx) -> Status {
     out.mfa_token.clear();
     if (!rehash.empty())
       SB_TRY(tx.exec("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1", {u->id, rehash, now()}));
     if (u->mfa_enabled) {
       // The failure counters stay until the second factor succeeds, so
       // knowing the password does not buy unlimited guesses at the code.
+      SB_TRY(release_attempt(tx, u->id, claimed_at));
       SB_ASSIGN(out.mfa_token, open_mfa_challenge(tx, u->id, {"pwd"}));
       return {};
     }
     SB_TRY(clear_login_failures(tx, u->id, now()));
     SB_ASSIGN(session, open_session(tx, u->id, {"pwd"}, client, "password"));
     return {};
-  }));
+  });
+  if (!done) {
+    // Best effort: do not leave the account held for kAttemptHoldMs.
+    (void)db_.write([&](store::Tx& tx) -> Status { return release_attempt(tx, u->id, claimed_at); });
+    return done;
+  }
   if (u->mfa_enabled) {
     out.mfa_required = true;
     return out;
@@ -107,28 +123,81 @@ Status AuthServiceImpl::check_throttle(const UserRow& u) const {
   return {};
 }
 
-Status AuthServiceImpl::check_ghost_throttle(const std::string& key) {
+Status AuthServiceImpl::claim_attempt(const std::string& user_id, int64_t& claimed_at) {
+  Status outcome;
+  SB_TRY(db_.write([&](store::Tx& tx) -> Status {
+    outcome = {};
+    // A second round only if a concurrent attempt ended between the two
+    // statements (READ COMMITTED): the row is open again.
+    for (int round = 0; round < 3; ++round) {
+      const int64_t t = now();
+      claimed_at = t;
+      SB_ASSIGN(int64_t n, tx.exec("UPDATE users SET next_login_at = $3 "
+                                   "WHERE id = $1 AND next_login_at <= $2 AND locked_until <= $2",
+                                   {user_id, t, t + kAttemptHoldMs}));
+      if (n > 0) return {};
+      SB_ASSIGN(auto u, identity::find_user(tx, UserKey::kId, user_id));
+      if (!u) {
+        outcome = invalid_credentials();
+        return {};
+      }
+      outcome = check_throttle(*u);
+      if (!outcome) return {};
+    }
+    outcome = Status::exhausted("too many failed sign-ins; " + retry_after(1000));
+    return {};
+  }));
+  return outcome;
+}
+
+Status AuthServiceImpl::release_attempt(store::Tx& tx, const std::string& user_id, int64_t claimed_at) {
+  return tx
+      .exec("UPDATE users SET next_login_at = $2 WHERE id = $1 AND next_login_at = $3",
+            {user_id, claimed_at, claimed_at + kAttemptHoldMs})
+      .status();
+}
+
+Status AuthServiceImpl::lock_unthrottled(store::Tx& tx, const std::string& user_id) {
+  const int64_t t = now();
+  // A no-op write that takes the row lock, only when the account is open.
+  SB_ASSIGN(int64_t n, tx.exec("UPDATE users SET next_login_at = next_login_at "
+                               "WHERE id = $1 AND next_login_at <= $2 AND locked_until <= $2",
+                               {user_id, t}));
+  if (n > 0) return {};
+  SB_ASSIGN(auto u, identity::find_user(tx, UserKey::kId, user_id));
+  if (!u) return Status::not_found("user not found");
+  SB_TRY(check_throttle(*u));
+  return Status::exhausted("too many failed sign-ins; " + retry_after(1000));  // changed between statements
+}
+
+Status AuthServiceImpl::claim_ghost_attempt(const std::string& key) {
+  const int64_t t = now();
   std::lock_guard lock(ghost_mu_);
   auto it = ghosts_.find(key);
-  if (it == ghosts_.end()) return {};
-  UserRow shadow;
-  shadow.locked_until = it->second.locked_until;
-  shadow.next_login_at = it->second.next_login_at;
-  return check_throttle(shadow);
+  if (it != ghosts_.end()) {
+    UserRow shadow;
+    shadow.locked_until = it->second.locked_until;
+    shadow.next_login_at = it->second.next_login_at;
+    SB_TRY(check_throttle(shadow));
+  } else {
+    if (ghosts_.size() >= kMaxGhosts) {
+      // Entries whose wait is over carry nothing a fresh entry would not;
+      // clearing everything is the fallback (briefly more permissive, never less).
+      std::erase_if(ghosts_, [t](const auto& kv) {
+        return kv.second.next_login_at <= t && kv.second.locked_until <= t;
+      });
+      if (ghosts_.size() >= kMaxGhosts) ghosts_.clear();
+    }
+    it = ghosts_.emplace(key, GhostFailures{}).first;
+  }
+  it->second.next_login_at = t + kAttemptHoldMs;  // the hold, as claim_attempt
+  return {};
 }
 
 void AuthServiceImpl::record_ghost_failure(const std::string& key) {
   const int64_t t = now();
   std::lock_guard lock(ghost_mu_);
-  if (ghosts_.size() >= kMaxGhosts) {
-    // Entries whose wait is over carry nothing a fresh entry would not;
-    // clearing everything is the fallback (briefly more permissive, never less).
-    std::erase_if(ghosts_, [t](const auto& kv) {
-      return kv.second.next_login_at <= t && kv.second.locked_until <= t;
-    });
-    if (ghosts_.size() >= kMaxGhosts) ghosts_.clear();
-  }
-  GhostFailures& g = ghosts_[key];
+  GhostFailures& g = ghosts_[key];  // recreated if a clear() dropped it meanwhile
   g.failures++;
   g.next_login_at = t + failure_delay_ms(g.failures, opt_.failure_delay_base_ms, opt_.failure_delay_max_ms);
   if (g.failures >= opt_.lockout_threshold) g.locked_until = t + opt_.lockout_ms;

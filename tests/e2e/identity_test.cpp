@@ -108,17 +108,21 @@ TEST_F(Identity, PhoneSignUpEmailVerificationTotpMfaRefreshReuseAnd403) {
   std::string user_id = str(json(reg), "id");
   EXPECT_FALSE(json(reg).at("phone_verified").as_bool());
 
-  // 2. Phone OTP: the code arrives by SMS; verifying it proves the phone and signs in.
+  // 2. Sign in with the password, then prove the phone: the code arrives by SMS and is
+  //    verified while signed in (a phone typed at registration is only a claim until then).
+  auto first_login = anon("POST", "/v1/auth/login", R"({"email":")" + email + R"(","password":")" + password + R"("})");
+  ASSERT_EQ(first_login.status, 200) << first_login.body;
+  std::string access = str(json(first_login), "access_token");
   ASSERT_EQ(anon("POST", "/v1/auth/otp/send", R"({"phone":")" + phone + R"("})").status, 202);
   std::string code;
   ASSERT_TRUE(eventually([&] { return !(code = first_match(last_sms_to(phone), "([0-9]{6})")).empty(); }));
-  auto wrong = anon("POST", "/v1/auth/otp/verify", R"({"phone":")" + phone + R"(","code":"000000"})");
+  auto wrong = as(access, "POST", "/v1/auth/otp/verify", R"({"phone":")" + phone + R"(","code":"000000"})");
   EXPECT_EQ(wrong.status, code == "000000" ? 200 : 401);
-  auto otp = anon("POST", "/v1/auth/otp/verify", R"({"phone":")" + phone + R"(","code":")" + code + R"("})");
+  auto otp = as(access, "POST", "/v1/auth/otp/verify", R"({"phone":")" + phone + R"(","code":")" + code + R"("})");
   ASSERT_EQ(otp.status, 200) << otp.body;
-  std::string access = str(json(otp), "access_token");
   // A code works once.
-  EXPECT_EQ(anon("POST", "/v1/auth/otp/verify", R"({"phone":")" + phone + R"(","code":")" + code + R"("})").status, 401);
+  EXPECT_EQ(as(access, "POST", "/v1/auth/otp/verify", R"({"phone":")" + phone + R"(","code":")" + code + R"("})").status,
+            401);
 
   auto me = as(access, "GET", "/v1/auth/me");
   ASSERT_EQ(me.status, 200) << me.body;
@@ -223,6 +227,10 @@ TEST_F(Identity, PhoneSignUpEmailVerificationTotpMfaRefreshReuseAnd403) {
 // Sign-up by phone alone: the first verified code creates the account.
 TEST_F(Identity, PhoneOtpAloneCreatesTheAccountAndSignsIn) {
   const std::string phone = "+15551230002";
+  // Someone registered this number first without proving it: verifying the code must not
+  // lead the number's owner into that person's account.
+  auto squatter = anon("POST", "/v1/auth/register", R"({"phone":")" + phone + R"(","password":"squatter passphrase 1"})");
+  ASSERT_EQ(squatter.status, 201) << squatter.body;
   ASSERT_EQ(anon("POST", "/v1/auth/otp/send", R"({"phone":")" + phone + R"("})").status, 202);
   // A second code within the cooldown is refused.
   EXPECT_EQ(anon("POST", "/v1/auth/otp/send", R"({"phone":")" + phone + R"("})").status, 429);
@@ -234,6 +242,7 @@ TEST_F(Identity, PhoneOtpAloneCreatesTheAccountAndSignsIn) {
   auto me = as(access, "GET", "/v1/auth/me");
   ASSERT_EQ(me.status, 200) << me.body;
   EXPECT_EQ(str(json(me), "phone"), phone);
+  EXPECT_NE(str(json(me), "id"), str(json(squatter), "id"));
   EXPECT_TRUE(json(me).at("phone_verified").as_bool());
   EXPECT_EQ(json(me).at("roles"), bj::parse(R"(["user"])"));
   EXPECT_EQ(as(access, "POST", "/v1/events", R"({"specversion":"1.0","id":"x","source":"/t","type":"t.x"})").status, 403);

@@ -68,9 +68,9 @@ TEST_P(AuthServiceTest, TotpMfaWithRecoveryCodes) {
   clock.advance(2s);  // one failure above: no delay yet
   ASSERT_TRUE(auth->mfa_verify(s3->mfa_token, "", upper, kClient).ok());
 
-  // Regenerating replaces the set.
-  auto fresh = auth->regenerate_recovery_codes(u.id);
-  ASSERT_TRUE(fresh.ok());
+  // Regenerating (with an unused recovery code) replaces the set.
+  auto fresh = auth->regenerate_recovery_codes(u.id, (*recovery)[2]);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().to_string();
   auto s4 = auth->login("alice@example.com", "", kPassword, kClient);
   ASSERT_TRUE(s4.ok()) << s4.status().to_string();
   EXPECT_EQ(auth->mfa_verify(s4->mfa_token, "", (*recovery)[2], kClient).status().code(), Code::kUnauthenticated);
@@ -87,6 +87,7 @@ TEST_P(AuthServiceTest, TotpMfaWithRecoveryCodes) {
   // Disabling needs a valid factor.
   EXPECT_EQ(auth->totp_disable(u.id, totp_code(enrollment->secret_base32, 7)).code(), Code::kUnauthenticated);
   EXPECT_EQ(auth->totp_disable(u.id, "zzzz-zzzz").code(), Code::kUnauthenticated);
+  clock.advance(1s);  // those two counted as failures: the delay runs
   ASSERT_TRUE(auth->totp_disable(u.id, totp_code(enrollment->secret_base32)));
   EXPECT_FALSE(auth->get_user(u.id)->mfa_enabled);
   ASSERT_EQ(events("user.mfa_disabled").size(), 1u);
@@ -94,7 +95,78 @@ TEST_P(AuthServiceTest, TotpMfaWithRecoveryCodes) {
   ASSERT_TRUE(plain.ok());
   EXPECT_FALSE(plain->mfa_required);
   EXPECT_TRUE(plain->tokens.has_value());
-  EXPECT_EQ(auth->regenerate_recovery_codes(u.id).status().code(), Code::kConflict);
+  EXPECT_EQ(auth->regenerate_recovery_codes(u.id, "123456").status().code(), Code::kConflict);
+}
+
+// A stolen access token alone must not mint new second factors.
+TEST_P(AuthServiceTest, RegeneratingRecoveryCodesNeedsACurrentSecondFactor) {
+  User u = register_alice();
+  auto [secret, recovery] = enable_mfa(u.id);
+  EXPECT_EQ(auth->regenerate_recovery_codes(u.id, "").status().code(), Code::kInvalidArgument);
+  auto wrong = auth->regenerate_recovery_codes(u.id, totp_code(secret, 7));
+  EXPECT_EQ(wrong.status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(auth->regenerate_recovery_codes(u.id, "zzzz-zzzz").status().code(), Code::kUnauthenticated);
+  // Counted like wrong second factors at sign-in: the delay now applies.
+  auto failed = events("user.login_failed");
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(data_of(failed[0], "reason"), "recovery_codes");
+  EXPECT_EQ(auth->regenerate_recovery_codes(u.id, totp_code(secret)).status().code(), Code::kResourceExhausted);
+  EXPECT_EQ(auth->login("alice@example.com", "", kPassword, kClient).status().code(), Code::kResourceExhausted);
+  clock.advance(1s);
+
+  // A current TOTP code works once; the old set is gone.
+  std::string code = totp_code(secret);
+  auto fresh = auth->regenerate_recovery_codes(u.id, code);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().to_string();
+  EXPECT_EQ(fresh->size(), 10u);
+  EXPECT_EQ(auth->regenerate_recovery_codes(u.id, code).status().code(), Code::kUnauthenticated);  // spent
+  clock.advance(2s);
+  EXPECT_EQ(auth->regenerate_recovery_codes(u.id, recovery[0]).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(events("user.login_failed").size(), 4u);
+  clock.advance(4s);
+  // An unused recovery code works, and is spent by it.
+  auto again = auth->regenerate_recovery_codes(u.id, (*fresh)[0]);
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  auto s = auth->login("alice@example.com", "", kPassword, kClient);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(auth->mfa_verify(s->mfa_token, "", (*fresh)[1], kClient).status().code(), Code::kUnauthenticated);
+}
+
+// Wrong codes at confirm and disable count like wrong second factors at
+// sign-in (same counter, delay and lock), or they would be a free oracle.
+TEST_P(AuthServiceTest, WrongCodesAtConfirmAndDisableCountLikeSignInFailures) {
+  User u = register_alice();
+  auto e = auth->totp_enroll(u.id);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(auth->totp_confirm(u.id, totp_code(e->secret_base32, 7)).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(auth->totp_confirm(u.id, "12").status().code(), Code::kInvalidArgument);  // malformed: not counted
+  EXPECT_EQ(auth->totp_confirm(u.id, totp_code(e->secret_base32, 8)).status().code(), Code::kUnauthenticated);
+  auto failed = events("user.login_failed");
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(data_of(failed[0], "reason"), "totp_confirm");
+  EXPECT_EQ(auth->totp_confirm(u.id, totp_code(e->secret_base32)).status().code(), Code::kResourceExhausted);
+  clock.advance(1s);
+  ASSERT_TRUE(auth->totp_confirm(u.id, totp_code(e->secret_base32)).ok());
+  clock.advance(30s);
+
+  EXPECT_EQ(auth->totp_disable(u.id, totp_code(e->secret_base32, 7)).code(), Code::kUnauthenticated);
+  failed = events("user.login_failed");
+  ASSERT_EQ(failed.size(), 3u);
+  EXPECT_EQ(data_of(failed[2], "reason"), "totp_disable");
+  // Three failures: 2 s before anything, password sign-in included.
+  EXPECT_EQ(auth->totp_disable(u.id, totp_code(e->secret_base32)).code(), Code::kResourceExhausted);
+  EXPECT_EQ(auth->login("alice@example.com", "", kPassword, kClient).status().code(), Code::kResourceExhausted);
+  clock.advance(2s);
+  for (int i = 0; i < 2; ++i) {  // up to the lock (threshold 5)
+    EXPECT_EQ(auth->totp_disable(u.id, "zzzz-zzzz").code(), Code::kUnauthenticated);
+    clock.advance(1min);
+  }
+  ASSERT_EQ(events("user.locked").size(), 1u);
+  EXPECT_EQ(auth->totp_disable(u.id, totp_code(e->secret_base32)).code(), Code::kResourceExhausted);
+  EXPECT_TRUE(auth->get_user(u.id)->mfa_enabled);
+  clock.advance(15min);
+  ASSERT_TRUE(auth->totp_disable(u.id, totp_code(e->secret_base32)));
+  EXPECT_FALSE(auth->get_user(u.id)->mfa_enabled);
 }
 
 TEST_P(AuthServiceTest, WrongSecondFactorsCountTowardsTheLock) {
@@ -124,6 +196,7 @@ TEST_P(AuthServiceTest, WrongSecondFactorsCountTowardsTheLock) {
 
 TEST_P(AuthServiceTest, PhoneOtpSignInAsksForTheSecondFactor) {
   User u = register_alice(kPhone);
+  verify_phone(u.id, kPhone);
   auto [secret, recovery] = enable_mfa(u.id);
   ASSERT_TRUE(auth->otp_send(kPhone, kClient));
   auto s = auth->otp_verify(kPhone, notifier.last_code(kPhone), kClient);
@@ -262,7 +335,8 @@ TEST_P(AuthServiceTest, NoEventPayloadCarriesASecret) {
   auto m = auth->mfa_verify(s->mfa_token, code, "", kClient);
   ASSERT_TRUE(m.ok()) << m.status().to_string();
   keep(m->refresh_token);
-  auto fresh = auth->regenerate_recovery_codes(u.id);
+  auto fresh = auth->regenerate_recovery_codes(u.id, (*codes)[0]);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().to_string();
   for (const auto& c : *fresh) keep(c);
   ASSERT_TRUE(auth->totp_disable(u.id, (*fresh)[0]));
   ASSERT_TRUE(auth->logout_all(u.id));
@@ -270,7 +344,8 @@ TEST_P(AuthServiceTest, NoEventPayloadCarriesASecret) {
   // The password hash as stored.
   ASSERT_TRUE(db->read([&](store::Tx& tx) -> Status {
     auto rows = tx.query("SELECT password_hash FROM users");
-    for (const auto& row : *rows) secrets.push_back(row.text_at(0));
+    for (const auto& row : *rows)
+      if (!row.is_null(0)) secrets.push_back(row.text_at(0));  // the phone sign-up has none
     return {};
   }));
 
@@ -282,7 +357,7 @@ TEST_P(AuthServiceTest, NoEventPayloadCarriesASecret) {
     for (const auto& secret : secrets)
       EXPECT_EQ(ev.envelope.find(secret), std::string::npos) << ev.type << " carries a secret: " << ev.envelope;
   }
-  for (const char* type : {"user.registered", "user.login", "user.login_failed", "user.phone_verified",
+  for (const char* type : {"user.registered", "user.login", "user.login_failed", "user.phone_verified", "user.phone_removed",
                            "user.email_verified", "user.mfa_enabled", "user.mfa_disabled", "user.password_reset",
                            "session.revoked", "identity.key_rotated"})
     EXPECT_TRUE(types.count(type)) << type;

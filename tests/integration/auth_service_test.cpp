@@ -122,6 +122,7 @@ TEST_P(AuthServiceTest, LoginIssuesAccessTokenAndOpaqueRefreshToken) {
 
 TEST_P(AuthServiceTest, FailedLoginsDelayThenLockWithoutBlockingOtpOrReset) {
   User u = register_alice(kPhone);
+  verify_phone(u.id, kPhone);  // only a verified phone signs in
   auto fail = [&] { return auth->login("alice@example.com", "", "Wrong-Password-123", kClient).status(); };
   EXPECT_EQ(fail().code(), Code::kUnauthenticated);  // 1: no delay for a typo
   EXPECT_EQ(fail().code(), Code::kUnauthenticated);  // 2: next attempt in 1 s
@@ -333,6 +334,7 @@ TEST_P(AuthServiceTest, OtpOnlyVerifiesWhenLoginAndSignupAreOff) {
 
   User u = register_alice(kPhone);
   EXPECT_FALSE(u.phone_verified);
+  verify_phone(u.id, kPhone);  // the signed-in owner verifies it
   ASSERT_TRUE(auth->otp_send(kPhone, kClient));
   auto r = auth->otp_verify(kPhone, notifier.last_code(kPhone), kClient);
   ASSERT_TRUE(r.ok()) << r.status().to_string();

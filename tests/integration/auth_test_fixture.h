@@ -1,5 +1,4 @@
-// Shared by the AuthService integration tests (auth_service_test.cpp,
-// auth_mfa_keys_test.cpp): a recording Notifier, fast test options, and a
+// Shared by the AuthService integration tests (auth_*_test.cpp): a recording Notifier, fast test options, and a
 // fixture with a fresh database per engine, a ManualClock and an AuthService.
 #pragma once
 
@@ -130,6 +129,24 @@ class AuthServiceTest : public ::testing::TestWithParam<store::Engine> {
     auto u = auth->register_user({"Alice@Example.com", phone, kPassword}, kClient);
     EXPECT_TRUE(u.ok()) << u.status().to_string();
     return u.ok() ? *u : User{};
+  }
+
+  // kClient as the signed-in `user_id` (what the HTTP layer fills in from a
+  // valid access token).
+  static ClientInfo as_user(const std::string& user_id) {
+    ClientInfo c = kClient;
+    c.user_id = user_id;
+    return c;
+  }
+
+  // The signed-in owner proves `phone` by OTP, so it signs in from then on.
+  void verify_phone(const std::string& user_id, const std::string& phone) {
+    ASSERT_TRUE(auth->otp_send(phone, kClient));
+    auto r = auth->otp_verify(phone, notifier.last_code(phone), as_user(user_id));
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    EXPECT_FALSE(r->tokens.has_value());
+    EXPECT_EQ(r->user_id, user_id);
+    EXPECT_TRUE(auth->get_user(user_id)->phone_verified);
   }
 
   Tokens login_alice() {

@@ -57,6 +57,8 @@ struct Fixture : ::testing::Test {
     router.add({"POST", "/v1/things", [this](Request&, Respond d) { deferred = std::move(d); }, Access::kPermission, "things:write"});
     router.add({"GET", "/v1/me", sync([](Request& r) { return Response::json(200, "{\"user\":\"" + r.user_id + "\"}"); }),
                 Access::kAuthenticated});
+    router.add({"POST", "/v1/maybe", sync([](Request& r) { return Response::json(200, "{\"user\":\"" + r.user_id + "\"}"); }),
+                Access::kOptional});
     router.add({"POST", "/v1/limited", sync([](Request&) { return Response::json(200, "{}"); }), Access::kPublic, "",
                 "limited"});
     router.add({"GET", "/v1/boom", sync([](Request&) -> Response { throw std::runtime_error("bug"); }), Access::kPublic});
@@ -101,6 +103,16 @@ TEST_F(Fixture, PermissionRoutesAre403WithoutThePermissionAndAuthenticatedRoutes
   Response me = call("GET", "/v1/me", {{"authorization", "Bearer reader"}});
   EXPECT_EQ(me.status, 200);
   EXPECT_EQ(me.body, R"({"user":"7"})");
+}
+
+TEST_F(Fixture, OptionalAuthRoutesServeAnonymousCallersButRefuseABadCredential) {
+  Response anon = call("POST", "/v1/maybe");
+  EXPECT_EQ(anon.status, 200);
+  EXPECT_EQ(anon.body, R"({"user":""})");
+  Response signed_in = call("POST", "/v1/maybe", {{"authorization", "Bearer reader"}});
+  EXPECT_EQ(signed_in.body, R"({"user":"7"})");
+  // A credential that does not verify is an error, not an anonymous call.
+  EXPECT_EQ(call("POST", "/v1/maybe", {{"authorization", "Bearer forged"}}).status, 401);
 }
 
 TEST_F(Fixture, AdmissionAddsItsHeadersAndRejectsWith429) {
