@@ -6,6 +6,7 @@
 #include "access/access_control.h"
 #include "api/json_body.h"
 #include "api/rate_limits.h"
+#include "config/config.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/thread_pool.h"
@@ -119,6 +120,19 @@ Response limited(const Status& st, const Request& req, std::vector<std::pair<std
   return r;
 }
 
+// Adding a way to sign in (an authenticator app, a phone) needs a recent
+// sign-in, not just a valid token: a stolen access token, refreshed or not,
+// must not be able to plant the attacker's second factor or phone.
+bool needs_recent_sign_in(const Services& s, const Request& req, Respond& respond) {
+  int64_t window_s = s.config->get_int("identity.reauth_window_s");
+  int64_t now_s = Clock::system().now_ms() / 1000;
+  if (req.auth_time > 0 && now_s - req.auth_time <= window_s) return false;
+  respond(error_response(Status::permission_denied("sign in again: this change needs a sign-in from the last " +
+                                                   std::to_string(window_s / 60) + " minutes"),
+                         req));
+  return true;
+}
+
 // Routes for the caller's own account need a user, not an admin key.
 bool needs_user(const Request& req, Respond& respond) {
   if (!req.user_id.empty()) return false;
@@ -219,6 +233,7 @@ void auth_otp_send(const Services& s, Request& req, Respond respond) {
 void auth_otp_verify(const Services& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"phone", "code"});
   if (!f.ok()) return respond(error_response(f.status(), req));
+  if (!req.user_id.empty() && needs_recent_sign_in(s, req, respond)) return;
   on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
     auto in = s.auth->otp_verify(f["phone"], f["code"], client_of(req));
     if (!in.ok()) return error_response(in.status(), req);
@@ -266,7 +281,7 @@ void auth_password_reset(const Services& s, Request& req, Respond respond) {
 }
 
 void auth_totp_enroll(const Services& s, Request& req, Respond respond) {
-  if (needs_user(req, respond)) return;
+  if (needs_user(req, respond) || needs_recent_sign_in(s, req, respond)) return;
   on_pool(s, req, respond, [&s, &req] {
     auto e = s.auth->totp_enroll(req.user_id);
     if (!e.ok()) return error_response(e.status(), req);
@@ -275,7 +290,7 @@ void auth_totp_enroll(const Services& s, Request& req, Respond respond) {
 }
 
 void auth_totp_confirm(const Services& s, Request& req, Respond respond) {
-  if (needs_user(req, respond)) return;
+  if (needs_user(req, respond) || needs_recent_sign_in(s, req, respond)) return;
   auto f = read_fields(req, {"code"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {

@@ -24,7 +24,9 @@ Result<http::Principal> BearerAuthenticator::authenticate(const http::Request& r
   SB_ASSIGN(auto claims, auth_->verifier().verify(credential));
   if (!claims->sid.empty() && auth_->session_revoked(claims->sid))
     return Status::unauthenticated("session has been revoked");
-  return http::Principal{"user:" + claims->sub, claims->sub, claims->sid};
+  int64_t auth_time = 0;
+  if (const auto* at = claims->extra.if_contains("auth_time"); at && at->is_int64()) auth_time = at->as_int64();
+  return http::Principal{"user:" + claims->sub, claims->sub, claims->sid, auth_time};
 }
 
 Status BearerAuthenticator::authorize(const http::Principal& who, const std::string& permission) {

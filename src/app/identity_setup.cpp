@@ -148,6 +148,8 @@ void declare_identity_keys(config::ConfigService& c) {
                      "failure", false, between(0, 600'000)}));
   c.declare(restart({"identity.lockout.delay_max_ms", Type::kInt, 60'000, "Longest wait between failures", false,
                      between(0, 3'600'000)}));
+  c.declare({"identity.reauth_window_s", Type::kInt, 900,
+             "Enrolling TOTP or adding a phone needs a sign-in at most this old (seconds)", false, between(60, 86400)});
   c.declare(restart({"identity.default_roles", Type::kStringList, bj::array{"user"}, "Roles every new account gets"}));
   c.declare(restart({"identity.purge_interval_s", Type::kInt, 3600,
                      "How often expired codes, links, challenges and sessions are deleted (seconds)", false,

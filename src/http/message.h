@@ -30,6 +30,7 @@ struct Request {
   std::string principal;  // who authenticated ("admin-key:<id>", "user:<id>"), empty if none
   std::string user_id;    // the authenticated user (JWT subject); empty for admin keys
   std::string session_id; // the user's session (JWT sid)
+  int64_t auth_time = 0;  // Unix seconds the user signed in (JWT auth_time)
   std::string route;      // pattern of the matched route ("unmatched" if none); set by the pipeline
 
   std::string_view header(std::string_view lower_name) const;

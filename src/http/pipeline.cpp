@@ -190,6 +190,7 @@ void Pipeline::handle(Request& req, Respond respond) {
     req.principal = std::move(who->name);
     req.user_id = std::move(who->user_id);
     req.session_id = std::move(who->session_id);
+    req.auth_time = who->auth_time;
   }
   if (impl_->admission) {
     std::vector<std::pair<std::string, std::string>> limit_headers;

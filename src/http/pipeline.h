@@ -28,6 +28,7 @@ struct Principal {
   std::string name;        // for logs and audit: "admin-key:<id>", "user:<id>"
   std::string user_id;     // empty for admin keys
   std::string session_id;  // the user's session, if any
+  int64_t auth_time = 0;   // Unix seconds the user signed in (JWT auth_time); 0 for admin keys
 };
 
 class Authenticator {

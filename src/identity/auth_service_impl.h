@@ -41,6 +41,7 @@ struct OpenedSession {
   std::string refresh_token;  // plaintext, returned once
   std::string user_id;
   std::vector<std::string> amr;
+  int64_t authenticated_at_ms = 0;  // when the user signed in (the session's start): `auth_time`
 };
 
 std::string join_amr(const std::vector<std::string>& amr);

@@ -238,6 +238,7 @@ Result<OpenedSession> AuthServiceImpl::open_session(store::Tx& tx, const std::st
   s.refresh_token = crypto::random_token(32);
   s.user_id = user_id;
   s.amr = std::move(amr);
+  s.authenticated_at_ms = t;
   SB_TRY(tx.exec("INSERT INTO sessions (id, user_id, amr, created_at, last_used_at, expires_at, ip, user_agent) "
                  "VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
                  {s.session_id, user_id, join_amr(s.amr), t, t + opt_.refresh_ttl_ms, client.ip,
@@ -256,6 +257,9 @@ Result<Tokens> AuthServiceImpl::issue_tokens(const OpenedSession& s) {
   spec.sub = s.user_id;
   spec.sid = s.session_id;
   spec.amr = s.amr;
+  // OIDC `auth_time`: refreshed tokens keep the time the user actually signed
+  // in, so routes that change how an account signs in can ask for a recent one.
+  spec.extra["auth_time"] = s.authenticated_at_ms / 1000;
   if (hooks_.roles_of) {
     SB_ASSIGN(spec.roles, hooks_.roles_of(s.user_id));
   }
@@ -288,7 +292,7 @@ Result<Tokens> AuthServiceImpl::refresh(const std::string& refresh_token, const 
     next = {};
     revoked.clear();
     const int64_t t = now();
-    SB_ASSIGN(auto rows, tx.query("SELECT rt.session_id, rt.used_at, s.user_id, s.amr, s.expires_at, s.revoked_at "
+    SB_ASSIGN(auto rows, tx.query("SELECT rt.session_id, rt.used_at, s.user_id, s.amr, s.expires_at, s.revoked_at, s.created_at "
                                   "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
                                   "WHERE rt.token_hash = $1",
                                   {hash}));
@@ -312,6 +316,7 @@ Result<Tokens> AuthServiceImpl::refresh(const std::string& refresh_token, const 
     next.session_id = sid;
     next.user_id = user_id;
     next.amr = split_amr(rows[0].text_at(3));
+    next.authenticated_at_ms = rows[0].int_at(6);
     next.refresh_token = crypto::random_token(32);
     SB_TRY(tx.exec("INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3)",
                    {crypto::sha256_hex(next.refresh_token), sid, t}));

@@ -183,6 +183,16 @@ TEST_F(Identity, PhoneSignUpEmailVerificationTotpMfaRefreshReuseAnd403) {
   std::string refresh2 = str(json(r2), "refresh_token");
   std::string access2 = str(json(r2), "access_token");
   EXPECT_NE(refresh2, refresh1);
+  // A refreshed token keeps the time the user signed in (auth_time), so routes that
+  // need a recent sign-in cannot be unlocked by refreshing a stolen token.
+  auto claims_of = [](const std::string& jwt) {
+    std::string b64 = jwt.substr(jwt.find('.') + 1, jwt.rfind('.') - jwt.find('.') - 1);
+    for (char& c : b64) c = c == '-' ? '+' : c == '_' ? '/' : c;
+    while (b64.size() % 4) b64 += '=';
+    return bj::parse(*crypto::base64_decode(b64)).as_object();
+  };
+  EXPECT_EQ(claims_of(access2).at("auth_time"), claims_of(access).at("auth_time"));
+  EXPECT_GT(claims_of(access2).at("iat").as_int64(), 0);
   EXPECT_EQ(as(access2, "GET", "/v1/auth/me").status, 200);
   // Someone replays the old refresh token: refused, and the whole session dies.
   EXPECT_EQ(anon("POST", "/v1/auth/refresh", R"({"refresh_token":")" + refresh1 + R"("})").status, 401);
