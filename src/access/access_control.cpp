@@ -316,7 +316,7 @@ Result<std::shared_ptr<const EffectivePermissions>> AccessControl::effective(con
       lru_.erase(it->second.lru);
       cache_.erase(it);
     }
-    generation = generation_;
+    generation = generation_.load();
   }
   int64_t loaded_at = clock_.steady_ms();
   SB_ASSIGN(auto perms, load(user_id));
@@ -325,7 +325,7 @@ Result<std::shared_ptr<const EffectivePermissions>> AccessControl::effective(con
   std::lock_guard lock(mu_);
   // An invalidation since we read the generation may concern what we just
   // read (the read could predate the commit): serve it once, never cache it.
-  if (generation != generation_) return perms;
+  if (generation != generation_.load()) return perms;
   auto it = cache_.find(user_id);
   if (it != cache_.end()) {
     it->second.perms = perms;

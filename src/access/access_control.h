@@ -21,6 +21,7 @@
 // Thread-safe: every method may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -104,6 +105,10 @@ class AccessControl {
   Result<std::shared_ptr<const EffectivePermissions>> effective(const std::string& user_id);
   // InvalidArgument if `permission` is malformed.
   Result<bool> check(const std::string& user_id, const std::string& permission);
+  // Changes on every cache invalidation (local change or apply_event). A
+  // caller keeping its own copy of effective() reads this BEFORE calling
+  // effective() and drops the copy once it differs.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   // Invalidates the cache for a change another instance committed: role.*
   // CRUD drops every user, grant events drop their user. Other events are
@@ -136,7 +141,7 @@ class AccessControl {
   mutable std::mutex mu_;
   // Bumped by every invalidation; a load stores its result only if the
   // generation it started under is still current.
-  uint64_t generation_ = 0;                                 // guarded by mu_
+  std::atomic<uint64_t> generation_{0};                     // written under mu_; read anywhere
   std::unordered_map<std::string, CacheEntry> cache_;       // guarded by mu_
   std::list<std::string> lru_;                              // guarded by mu_: most recent first
 };

@@ -1,6 +1,9 @@
 #include "app/authenticator.h"
 
+#include <unordered_map>
+
 #include "access/access_control.h"
+#include "core/clock.h"
 #include "identity/api_keys.h"
 #include "identity/auth_service.h"
 
@@ -32,8 +35,30 @@ Result<http::Principal> BearerAuthenticator::authenticate(const http::Request& r
 Status BearerAuthenticator::authorize(const http::Principal& who, const std::string& permission) {
   if (who.user_id.empty() && who.name.starts_with(kAdminPrincipal)) return {};
   if (!access_) return Status::permission_denied("missing permission " + permission);
-  SB_ASSIGN(bool allowed, access_->check(who.user_id, permission));
-  if (!allowed) return Status::permission_denied("missing permission " + permission);
+  // Each io thread keeps the effective permissions it last used per user,
+  // valid while AccessControl's generation is unchanged (any grant or role
+  // change, on any instance, moves it) and for at most a second, so the hot
+  // path takes no lock. Route permissions are constants: no validation here.
+  struct Cached {
+    std::shared_ptr<const access::EffectivePermissions> perms;
+    uint64_t generation;
+    int64_t loaded_ms;
+  };
+  thread_local std::unordered_map<std::string, Cached> cache;
+  thread_local const void* owner = nullptr;
+  if (owner != this) {
+    cache.clear();
+    owner = this;
+  }
+  const uint64_t generation = access_->generation();
+  const int64_t now = Clock::system().steady_ms();
+  auto it = cache.find(who.user_id);
+  if (it == cache.end() || it->second.generation != generation || now - it->second.loaded_ms > 1000) {
+    SB_ASSIGN(auto perms, access_->effective(who.user_id));
+    if (cache.size() >= 4096) cache.clear();
+    it = cache.insert_or_assign(who.user_id, Cached{std::move(perms), generation, now}).first;
+  }
+  if (!it->second.perms->allows(permission)) return Status::permission_denied("missing permission " + permission);
   return {};
 }
 

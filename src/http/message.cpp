@@ -40,6 +40,9 @@ Response Response::text(int status, std::string body, std::string content_type) 
 }
 
 std::string percent_decode(std::string_view s, bool plus_as_space) {
+  // Most path segments and query values have nothing to decode.
+  if (s.find('%') == std::string_view::npos && (!plus_as_space || s.find('+') == std::string_view::npos))
+    return std::string(s);
   std::string out;
   out.reserve(s.size());
   auto hex = [](char c) -> int {
