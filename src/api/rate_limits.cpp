@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config.h"
+#include "core/metrics.h"
 
 namespace sb::api {
 
@@ -51,7 +52,8 @@ void RateLimits::declare(config::ConfigService& c) {
   }
 }
 
-RateLimits::RateLimits(config::ConfigService& config, const Clock& clock) : config_(config), limiter_(clock) {
+RateLimits::RateLimits(config::ConfigService& config, const Clock& clock, metrics::Registry* metrics)
+    : config_(config), metrics_(metrics), limiter_(clock) {
   reload();
   watch_ = config_.watch("ratelimit.", [this](const std::string&) { reload(); });
 }
@@ -85,6 +87,9 @@ Status RateLimits::apply(std::string_view rule, std::string_view key, resilience
                  (d.allowed == tightest.allowed && d.remaining < tightest.remaining);
   if (tighter) tightest = d;
   any = true;
+  if (!d.allowed && metrics_)
+    metrics_->counter("sb_ratelimit_refused_total", "Requests refused by a rate-limit rule.", {{"rule", std::string(rule)}})
+        .inc();
   if (!d.allowed) return Status::exhausted("rate limit exceeded (" + std::string(rule) + "); retry after " +
                                           std::to_string((d.retry_after_ms + 999) / 1000) + " s");
   return {};

@@ -23,6 +23,7 @@
 #include "resilience/rate_limiter.h"
 
 namespace sb::config { class ConfigService; }
+namespace sb::metrics { class Registry; }
 
 namespace sb::api {
 
@@ -32,7 +33,8 @@ class RateLimits final : public http::Admission {
   // is loaded).
   static void declare(config::ConfigService& config);
   // Reads the rules and watches them; `config` and `clock` must outlive this.
-  RateLimits(config::ConfigService& config, const Clock& clock);
+  // `metrics` may be null; refusals are counted as sb_ratelimit_refused_total{rule}.
+  RateLimits(config::ConfigService& config, const Clock& clock, metrics::Registry* metrics = nullptr);
   ~RateLimits() override;
 
   Status admit(const http::Request& req, const http::Route& route,
@@ -51,6 +53,7 @@ class RateLimits final : public http::Admission {
   Status apply(std::string_view rule, std::string_view key, resilience::Decision& tightest, bool& any);
 
   config::ConfigService& config_;
+  metrics::Registry* metrics_;
   resilience::RateLimiter limiter_;
   std::atomic<std::shared_ptr<const Rules>> rules_;  // swapped whole on change
   std::atomic<bool> enabled_{true};

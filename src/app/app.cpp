@@ -233,7 +233,7 @@ Status App::init() {
   hooks.roles_of = [ac](const std::string& user) { return ac->roles_of(user); };
   SB_ASSIGN(m.auth, identity::AuthService::create(*m.db, *m.events, Clock::system(), *m.notifier, std::move(hooks),
                                                   std::move(auth_options)));
-  m.limits = std::make_unique<api::RateLimits>(m.config, Clock::system());
+  m.limits = std::make_unique<api::RateLimits>(m.config, Clock::system(), &m.metrics);
 
   m.services.db = m.db.get();
   m.services.auth = m.auth.get();

@@ -303,6 +303,9 @@ TEST_F(Identity, LoginRateLimitAnswers429WithRetryAfterAndRateLimitHeaders) {
   EXPECT_GE(std::stoi(limited.headers["retry-after"]), 1);
   EXPECT_EQ(limited.headers["ratelimit-remaining"], "0");
   EXPECT_EQ(limited.headers["content-type"], "application/problem+json");
+  // Operators see refusals per rule.
+  EXPECT_NE(anon("GET", "/metrics", "").body.find(R"(sb_ratelimit_refused_total{rule="auth.login.account"} 1)"),
+            std::string::npos);
   // Rules reload at runtime: turning the per-account rule off lets attempts through at once.
   ASSERT_EQ(admin("PUT", "/v1/config/ratelimit.auth.login.account", R"({"value":"off"})").status, 200);
   EXPECT_TRUE(eventually([&] { return anon("POST", "/v1/auth/login", body).status == 401; }));
