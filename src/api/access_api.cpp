@@ -91,7 +91,7 @@ http::Response create_role(const Services& s, http::Request& req) {
   if (!errs.empty()) return error_response(Status::invalid(std::move(errs)), req);
   auto created = s.access->create_role(role, req.principal);
   if (!created.ok()) return error_response(created.status(), req);
-  return json_response(201, role_json(*created)).with_header("Location", "/v1/roles/" + created->name);
+  return json_response(201, role_json(*created)).with_header("Location", std::string("/v1/roles") + "/" + created->name);
 }
 
 http::Response get_role(const Services& s, http::Request& req) {
