@@ -222,7 +222,7 @@ Status App::init() {
 
   m.access = std::make_unique<access::AccessControl>(*m.db, *m.events, Clock::system());
   m.notifier = messaging_notifier(*m.messaging, *m.blocking);
-  SB_ASSIGN(auto auth_options, identity_options(m.config, m.data_dir()));
+  SB_ASSIGN(auto auth_options, identity_options(m.config, m.data_dir(), m.options.listen));
   identity::AccessHooks hooks;
   access::AccessControl* ac = m.access.get();
   hooks.on_user_created = [ac, roles = m.config.get_list("identity.default_roles")](store::Tx& tx,

@@ -135,7 +135,8 @@ void declare_identity_keys(config::ConfigService& c) {
                      between(300, 30 * 86400)}));
   c.declare(restart({"identity.password_reset_ttl_s", Type::kInt, 1800, "Password reset link lifetime (seconds)", false,
                      between(300, 86400)}));
-  c.declare(restart({"identity.public_url", Type::kString, "http://127.0.0.1:8080", "Base URL of links in emails"}));
+  c.declare(restart({"identity.public_url", Type::kString, nullptr,
+                     "Base URL of links in emails (default: http://<server.listen>); set it behind a proxy"}));
   c.declare(restart({"identity.product_name", Type::kString, "Switchboard", "Name in emails and authenticator apps"}));
   c.declare(restart({"identity.totp.window", Type::kInt, 1, "TOTP steps accepted either side of now", false, between(0, 10)}));
   c.declare(restart({"identity.mfa_token_ttl_s", Type::kInt, 300, "Time to give the second factor after a password", false,
@@ -175,7 +176,8 @@ void declare_identity_keys(config::ConfigService& c) {
                      "(default: <data_dir>/master.key)", true}));
 }
 
-Result<identity::AuthOptions> identity_options(const config::ConfigService& c, const std::string& data_dir) {
+Result<identity::AuthOptions> identity_options(const config::ConfigService& c, const std::string& data_dir,
+                                                const std::string& listen) {
   identity::AuthOptions o;
   o.jwt.issuer = c.get_string("identity.issuer");
   o.jwt.audience = c.get_string("identity.audience");
@@ -194,6 +196,7 @@ Result<identity::AuthOptions> identity_options(const config::ConfigService& c, c
   o.email_verify_ttl_ms = c.get_int("identity.email_verify_ttl_s") * 1000;
   o.password_reset_ttl_ms = c.get_int("identity.password_reset_ttl_s") * 1000;
   o.public_url = c.get_string("identity.public_url");
+  if (o.public_url.empty()) o.public_url = "http://" + (listen.empty() ? c.get_string("server.listen") : listen);
   o.product_name = c.get_string("identity.product_name");
   o.totp.window = static_cast<int>(c.get_int("identity.totp.window"));
   o.mfa_token_ttl_ms = c.get_int("identity.mfa_token_ttl_s") * 1000;

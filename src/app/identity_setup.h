@@ -21,7 +21,9 @@ void declare_identity_keys(config::ConfigService& config);
 // (base64 of 32 bytes) or, when unset, <data_dir>/master.key, created with
 // mode 0600 on first start. Instances sharing a PostgreSQL database must
 // share the master key: set identity.master_key on each.
-Result<identity::AuthOptions> identity_options(const config::ConfigService& config, const std::string& data_dir);
+// `listen` is the --listen flag (empty: server.listen), the default base of links.
+Result<identity::AuthOptions> identity_options(const config::ConfigService& config, const std::string& data_dir,
+                                                const std::string& listen = "");
 
 // Sends through Messaging on the blocking pool, so a request never waits on
 // a provider and an answer's timing cannot reveal whether a message was sent.

@@ -72,6 +72,10 @@ class Identity : public ::testing::Test {
       std::string text = std::regex_replace(m.body(), std::regex("=\r?\n"), "");
       text = std::regex_replace(text, std::regex("=3D"), "=");
       token = first_match(text, "token=([A-Za-z0-9_-]+)");
+      // The link points at the listen address (the default identity.public_url).
+      EXPECT_TRUE(text.find("http://127.0.0.1:0/verify-email?token=") != std::string::npos ||
+                  text.find("http://127.0.0.1:0/reset-password?token=") != std::string::npos)
+          << text;
     }
     return token;
   }
