@@ -276,6 +276,7 @@ Status App::serve() {
   so.shutdown_grace_ms = static_cast<int>(m.config.get_int("http.shutdown_grace_ms"));
   http::PipelineOptions po;
   po.access_log = m.config.get_bool("http.access_log");
+  po.trusted_proxies = m.config.get_list("http.trusted_proxies");
   m.authenticator = std::make_unique<BearerAuthenticator>(*m.api_keys, m.auth.get(), m.access.get());
   m.pipeline = std::make_unique<http::Pipeline>(m.router, m.authenticator.get(), &m.metrics, Clock::system(), po,
                                                 m.limits.get());

@@ -42,6 +42,8 @@ void declare_server_keys(config::ConfigService& c) {
   c.declare(restart({"http.idle_timeout_ms", Type::kInt, 60'000, "Keep-alive idle time", false, at_least(100)}));
   c.declare(restart({"http.shutdown_grace_ms", Type::kInt, 10'000, "In-flight deadline at shutdown", false, at_least(0)}));
   c.declare(restart({"http.access_log", Type::kBool, true, "One JSON line per request"}));
+  c.declare(restart({"http.trusted_proxies", Type::kStringList, bj::array{},
+                     "Peer IPs whose X-Forwarded-For names the client (rate limits, logs); empty = none"}));
   c.declare(restart({"log.level", Type::kString, "info", "trace|debug|info|warn|error|off"}));
   c.declare(restart({"log.format", Type::kString, "text", "text|json"}));
   c.declare(restart({"events.heartbeat_ms", Type::kInt, 15'000, "SSE keep-alive comment interval", false, at_least(100)}));

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -43,6 +44,26 @@ void append_time(std::string& out, int64_t unix_ms) {
 }
 
 }  // namespace
+
+std::string client_ip(const std::string& peer, std::string_view forwarded_for,
+                      const std::vector<std::string>& trusted) {
+  auto is_trusted = [&](std::string_view ip) { return std::find(trusted.begin(), trusted.end(), ip) != trusted.end(); };
+  if (forwarded_for.empty() || !is_trusted(peer)) return peer;
+  // Walk from the right: each hop appended the address it saw. The first
+  // address not added by one of our proxies is the client; anything to its
+  // left was written by the client and cannot be believed.
+  std::string_view rest = forwarded_for;
+  while (!rest.empty()) {
+    size_t comma = rest.rfind(',');
+    std::string_view hop = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+    while (!hop.empty() && hop.front() == ' ') hop.remove_prefix(1);
+    while (!hop.empty() && hop.back() == ' ') hop.remove_suffix(1);
+    if (hop.empty()) continue;
+    if (!is_trusted(hop)) return std::string(hop);
+  }
+  return peer;
+}
 
 int64_t Pipeline::now_us() {
   using namespace std::chrono;
@@ -139,6 +160,8 @@ void Pipeline::finish(const Request& req, int status, int64_t start_us) {
 void Pipeline::flush_access_log() { impl_->access_log.flush_this_thread(); }
 
 void Pipeline::handle(Request& req, Respond respond) {
+  if (!impl_->options.trusted_proxies.empty())
+    req.remote_ip = client_ip(req.remote_ip, req.header("x-forwarded-for"), impl_->options.trusted_proxies);
   std::string_view given = req.header("x-request-id");
   req.request_id = valid_request_id(given) ? std::string(given) : new_uuid_v7(impl_->clock);
 

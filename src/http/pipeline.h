@@ -53,7 +53,16 @@ class Admission {
 
 struct PipelineOptions {
   bool access_log = true;
+  // Reverse proxies whose X-Forwarded-For is believed (exact peer IPs). When
+  // the peer is one of them, the client IP (rate limits, logs, events) is the
+  // rightmost X-Forwarded-For address that is not itself a trusted proxy.
+  std::vector<std::string> trusted_proxies;
 };
+
+// The client address for a request from `peer` carrying `forwarded_for`
+// (the X-Forwarded-For value, may be empty). Exposed for tests.
+std::string client_ip(const std::string& peer, std::string_view forwarded_for,
+                      const std::vector<std::string>& trusted_proxies);
 
 class Pipeline {
  public:

@@ -127,6 +127,20 @@ TEST_F(Fixture, AdmissionAddsItsHeadersAndRejectsWith429) {
   EXPECT_EQ(call("GET", "/health").status, 200);  // other groups unaffected
 }
 
+TEST(ClientIp, ForwardedForIsBelievedOnlyFromTrustedProxies) {
+  const std::vector<std::string> proxies{"10.0.0.1", "10.0.0.2"};
+  // Not from a proxy: the header is the client's own claim.
+  EXPECT_EQ(client_ip("203.0.113.9", "1.2.3.4", proxies), "203.0.113.9");
+  // From a proxy: the rightmost address it did not add itself.
+  EXPECT_EQ(client_ip("10.0.0.1", "198.51.100.7", proxies), "198.51.100.7");
+  EXPECT_EQ(client_ip("10.0.0.1", "1.2.3.4, 198.51.100.7, 10.0.0.2", proxies), "198.51.100.7");
+  // A client cannot pick its address by prepending one: the forged entry is left of the real one.
+  EXPECT_EQ(client_ip("10.0.0.1", "6.6.6.6,198.51.100.7", proxies), "198.51.100.7");
+  EXPECT_EQ(client_ip("10.0.0.1", "", proxies), "10.0.0.1");
+  EXPECT_EQ(client_ip("10.0.0.1", "10.0.0.2", proxies), "10.0.0.1");  // only proxies: the peer
+  EXPECT_EQ(client_ip("10.0.0.1", "1.2.3.4", {}), "10.0.0.1");        // nothing trusted
+}
+
 TEST_F(Fixture, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   Response nf = call("GET", "/v1/nothing");
   EXPECT_EQ(nf.status, 404);
