@@ -54,7 +54,7 @@ Subscriptions::Subscriptions(store::Db& db, EventLog& log, const Clock& clock, m
   if (metrics_) {
     metrics_->gauge_fn("sb_subscription_lag_events", "Sequences between the log head and each subscription's cursor.",
                        [this](std::vector<std::pair<metrics::Labels, double>>& out) {
-                         auto subs = list();
+                         auto subs = list_for_scrape();
                          if (!subs.ok()) return;
                          int64_t head = log_.head();
                          for (auto& s : *subs)
@@ -62,7 +62,7 @@ Subscriptions::Subscriptions(store::Db& db, EventLog& log, const Clock& clock, m
                        });
     metrics_->gauge_fn("sb_subscription_dead_letters", "Events dead-lettered per subscription.",
                        [this](std::vector<std::pair<metrics::Labels, double>>& out) {
-                         auto subs = list();
+                         auto subs = list_for_scrape();
                          if (!subs.ok()) return;
                          for (auto& s : *subs) out.push_back({{{"subscription", s.id}}, static_cast<double>(s.dead_letters)});
                        });
@@ -119,6 +119,17 @@ Result<Subscription> Subscriptions::create(const SubscriptionSpec& spec) {
   }
   cv_.notify_all();
   return s;
+}
+
+Result<std::vector<Subscription>> Subscriptions::list_for_scrape() {
+  // Both gauges of one /metrics scrape share one read of the table.
+  std::lock_guard lock(scrape_mu_);
+  int64_t now = clock_.steady_ms();
+  if (scrape_cache_ && now - scrape_at_ms_ < 1000) return *scrape_cache_;
+  SB_ASSIGN(auto subs, list());
+  scrape_cache_ = subs;
+  scrape_at_ms_ = now;
+  return subs;
 }
 
 Result<std::vector<Subscription>> Subscriptions::list() {

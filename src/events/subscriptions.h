@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -105,6 +106,7 @@ class Subscriptions {
   void run_once();
 
  private:
+  Result<std::vector<Subscription>> list_for_scrape();
   void deliver(const Subscription& sub);
   Status attempt(const Subscription& sub, const StoredEvent& e);
   int64_t backoff_ms(int64_t attempts);
@@ -133,6 +135,9 @@ class Subscriptions {
   std::vector<Subscription> queue_;   // guarded by mu_: due work for workers
   // Any active subscription anywhere (refreshed every poll_ms, set by create()).
   std::atomic<bool> any_active_{true};
+  std::mutex scrape_mu_;
+  std::optional<std::vector<Subscription>> scrape_cache_;  // guarded by scrape_mu_
+  int64_t scrape_at_ms_ = 0;                               // guarded by scrape_mu_
 };
 
 }  // namespace sb::events
