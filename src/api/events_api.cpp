@@ -1,8 +1,10 @@
 #include "api/events_api.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <charconv>
 
 #include "api/json_body.h"
+#include "core/json.h"
 #include "events/event_log.h"
 #include "events/live_feed.h"
 #include "http/problem.h"
@@ -11,8 +13,25 @@ namespace sb::api {
 
 namespace bj = boost::json;
 
+namespace {
+// {"id":…,"sequence":…,"duplicate":…}, written directly: it is built once per
+// published event on the store thread.
+std::string appended_json(const events::Appended& a) {
+  std::string out = "{\"id\":";
+  json::append_quoted(out, a.id);
+  out += ",\"sequence\":";
+  out += std::to_string(a.sequence);
+  out += a.duplicate ? ",\"duplicate\":true}" : ",\"duplicate\":false}";
+  return out;
+}
+}  // namespace
+
 void publish_events(const Services& s, http::Request& req, http::Respond respond) {
-  auto body = json_body(req);
+  // The parsed body lives only for this call (parse_event copies what it
+  // keeps): an arena on the stack spares the allocator a node per value.
+  unsigned char arena[4096];
+  bj::monotonic_resource mr(arena, sizeof(arena));
+  auto body = json_body(req, &mr);
   if (!body.ok()) return respond(error_response(body.status(), req));
   std::vector<events::Event> batch;
   bool is_batch = body->is_array();
@@ -40,17 +59,18 @@ void publish_events(const Services& s, http::Request& req, http::Respond respond
   std::string rid = req.request_id;
   s.events->publish_async(std::move(batch), [is_batch, rid, respond](Result<std::vector<events::Appended>> r) {
     if (!r.ok()) return respond(http::problem(r.status(), rid));
-    auto item = [](const events::Appended& a) {
-      return bj::object{{"id", a.id}, {"sequence", a.sequence}, {"duplicate", a.duplicate}};
-    };
     if (!is_batch) {
       const auto& a = r->front();
       // A repeat of an already-stored (source, id) is acknowledged, not re-created.
-      return respond(json_response(a.duplicate ? 200 : 201, item(a)));
+      return respond(http::Response::json(a.duplicate ? 200 : 201, appended_json(a)));
     }
-    bj::array out;
-    for (auto& a : *r) out.push_back(item(a));
-    respond(json_response(201, bj::object{{"events", std::move(out)}}));
+    std::string out = "{\"events\":[";
+    for (size_t i = 0; i < r->size(); ++i) {
+      if (i) out += ',';
+      out += appended_json((*r)[i]);
+    }
+    out += "]}";
+    respond(http::Response::json(201, std::move(out)));
   });
 }
 

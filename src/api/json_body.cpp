@@ -7,7 +7,7 @@
 
 namespace sb::api {
 
-Result<boost::json::value> json_body(const http::Request& req) {
+Result<boost::json::value> json_body(const http::Request& req, boost::json::storage_ptr sp) {
   std::string_view ct = req.header("content-type");
   std::string_view base = ct.substr(0, ct.find(';'));
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
@@ -16,7 +16,7 @@ Result<boost::json::value> json_body(const http::Request& req) {
   if (!is_json)
     return Status::invalid("content-type", "must be application/json (got \"" + std::string(ct) + "\")");
   if (req.body.empty()) return Status::invalid("body", "is empty; a JSON document is required");
-  return json::parse(req.body, json::kMaxDepth);
+  return json::parse(req.body, json::kMaxDepth, std::move(sp));
 }
 
 http::Response json_response(int status, const boost::json::value& v) {

@@ -13,7 +13,8 @@ namespace sb::api {
 
 // Requires a JSON content type (application/json or a +json type) and a
 // well-formed body no deeper than 64 levels.
-Result<boost::json::value> json_body(const http::Request& req);
+// `sp`: where the value lives (default heap); see json::parse.
+Result<boost::json::value> json_body(const http::Request& req, boost::json::storage_ptr sp = {});
 http::Response json_response(int status, const boost::json::value& v);
 http::Response error_response(const Status& s, const http::Request& req);
 // Parses a non-negative integer query parameter; absent -> fallback.

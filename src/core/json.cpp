@@ -2,11 +2,11 @@
 
 namespace sb::json {
 
-Result<bj::value> parse(std::string_view text, size_t max_depth) {
+Result<bj::value> parse(std::string_view text, size_t max_depth, bj::storage_ptr sp) {
   bj::parse_options opt;
   opt.max_depth = max_depth;
   boost::system::error_code ec;
-  bj::value v = bj::parse(text, ec, {}, opt);
+  bj::value v = bj::parse(text, ec, std::move(sp), opt);
   if (ec) {
     if (ec == bj::error::too_deep)
       return Status::invalid("body", "JSON nesting deeper than " + std::to_string(max_depth));

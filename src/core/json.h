@@ -17,7 +17,9 @@ constexpr size_t kMaxDepth = 64;
 
 // Parses `text`; malformed JSON or nesting deeper than max_depth is an
 // InvalidArgument naming field "body".
-Result<bj::value> parse(std::string_view text, size_t max_depth = kMaxDepth);
+// `sp` places the value's memory (e.g. a monotonic_resource over a stack
+// buffer for a value that dies with the request); default: the heap.
+Result<bj::value> parse(std::string_view text, size_t max_depth = kMaxDepth, bj::storage_ptr sp = {});
 
 // Field accessors: return InvalidArgument naming `path` when the type is wrong.
 // Missing fields give std::nullopt-like defaults through the out-params.

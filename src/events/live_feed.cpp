@@ -13,6 +13,7 @@ LiveFeed::~LiveFeed() { stop(); }
 
 void LiveFeed::start() {
   fetched_ = log_.head();
+  ring_base_ = fetched_;
   listener_ = log_.add_listener([this](int64_t) {
     {
       std::lock_guard lock(mu_);
@@ -80,11 +81,13 @@ void LiveFeed::update_filter() {
   // The ring lacks the new patterns' events: start it afresh at fetched_;
   // subscribers behind catch up from the Db (serve()).
   ring_.clear();
+  ring_base_ = fetched_;
 }
 
 void LiveFeed::fill_ring() {
   if (filter_.empty()) {
     fetched_ = std::max(fetched_, log_.head());
+    ring_base_ = fetched_;
     return;
   }
   for (;;) {
@@ -104,7 +107,10 @@ void LiveFeed::fill_ring() {
     for (auto& e : *batch) {
       fetched_ = e.sequence;
       ring_.push_back(std::move(e));
-      if (ring_.size() > options_.ring_size) ring_.pop_front();
+      if (ring_.size() > options_.ring_size) {
+        ring_base_ = ring_.front().sequence;
+        ring_.pop_front();
+      }
     }
     if (batch->size() < 1000) {
       fetched_ = std::max(fetched_, head);
@@ -115,8 +121,8 @@ void LiveFeed::fill_ring() {
 
 bool LiveFeed::serve(Sub& s, int64_t now) {
   // Behind the ring: catch up from the Db in pages, then continue from the ring.
-  int64_t ring_start = ring_.empty() ? fetched_ + 1 : ring_.front().sequence;
-  while (s.cursor < ring_start - 1 && s.cursor < fetched_) {
+  const int64_t ring_start = ring_base_ + 1;
+  while (s.cursor < ring_base_) {
     Query q;
     q.type_pattern = s.pattern;
     q.after = s.cursor;

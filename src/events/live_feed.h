@@ -77,7 +77,8 @@ class LiveFeed {
   // Feed thread only:
   std::map<uint64_t, Sub> subs_;
   std::deque<StoredEvent> ring_;
-  int64_t fetched_ = 0;               // every event matching filter_ up to here is in the ring (or was)
+  int64_t fetched_ = 0;               // every event matching filter_ up to here has been read
+  int64_t ring_base_ = 0;             // the ring holds every filter_ match in (ring_base_, fetched_]
   std::vector<std::string> filter_;   // patterns the ring is filled for; empty = no subscriber yet
 };
 
