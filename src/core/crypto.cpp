@@ -111,12 +111,12 @@ std::string base64url_encode(std::string_view raw) {
 }
 
 std::string hex_encode(std::string_view raw) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(raw.size() * 2);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(raw.size() * 2, '\0');
+  char* p = out.data();
   for (unsigned char c : raw) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
+    *p++ = kHex[c >> 4];
+    *p++ = kHex[c & 15];
   }
   return out;
 }
