@@ -73,6 +73,7 @@ void RateLimits::reload() {
     if (parsed->count > 0) rules->emplace(r.key, *parsed);
   }
   enabled_.store(config_.get_bool("ratelimit.enabled"));
+  api_rules_.store(rules->count("api.ip") > 0 || rules->count("api.user") > 0);
   rules_.store(std::move(rules));
 }
 
@@ -98,6 +99,8 @@ Status RateLimits::apply(std::string_view rule, std::string_view key, resilience
 Status RateLimits::admit(const http::Request& req, const http::Route& route,
                          std::vector<std::pair<std::string, std::string>>& headers) {
   if (!enabled_.load(std::memory_order_relaxed)) return {};
+  const bool api = route.access != http::Access::kPublic && api_rules_.load(std::memory_order_relaxed);
+  if (route.rate_group.empty() && !api) return {};  // most routes: no rule applies
   resilience::Decision tightest{};
   bool any = false;
   Status st;
@@ -107,7 +110,7 @@ Status RateLimits::admit(const http::Request& req, const http::Route& route,
     rule += ".ip";
     st = apply(rule, req.remote_ip, tightest, any);
   }
-  if (st && route.access != http::Access::kPublic) {
+  if (st && api) {
     st = apply("api.ip", req.remote_ip, tightest, any);
     if (st && !req.principal.empty()) st = apply("api.user", req.principal, tightest, any);
   }

@@ -57,6 +57,7 @@ class RateLimits final : public http::Admission {
   resilience::RateLimiter limiter_;
   std::atomic<std::shared_ptr<const Rules>> rules_;  // swapped whole on change
   std::atomic<bool> enabled_{true};
+  std::atomic<bool> api_rules_{false};  // api.ip or api.user is on: every non-public route is counted
   uint64_t watch_ = 0;
 };
 
