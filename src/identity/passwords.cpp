@@ -78,15 +78,7 @@ Status validate(const PasswordHashParams& p) {
 Result<PasswordHasher> PasswordHasher::create(PasswordHashParams params) {
   SB_TRY(validate(params));
   ensure_sodium();
-  // verify_dummy() must cost what a real verify costs, so its hash uses the
-  // same parameters; the password is random and never used again.
-  char dummy[crypto_pwhash_STRBYTES];
-  unsigned char pw[16];
-  randombytes_buf(pw, sizeof pw);
-  if (crypto_pwhash_str_alg(dummy, reinterpret_cast<const char*>(pw), sizeof pw, params.opslimit,
-                            params.memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
-    return Status::internal("Argon2id hashing failed (out of memory?)");
-  return PasswordHasher(params, dummy);
+  return PasswordHasher(params);
 }
 
 Result<std::string> PasswordHasher::hash(std::string_view password) const {
@@ -109,9 +101,18 @@ bool PasswordHasher::verify(std::string_view password, std::string_view stored) 
 
 void PasswordHasher::verify_dummy(std::string_view password) const {
   if (password.size() > kPasswordHardMaxBytes) return;  // verify() would not hash either
+  // verify_dummy() must cost what a real verify costs, so its hash uses the
+  // same parameters; the password is random and never used again.
+  std::call_once(dummy_->made, [&] {
+    unsigned char pw[16];
+    randombytes_buf(pw, sizeof pw);
+    auto h = hash(std::string_view(reinterpret_cast<const char*>(pw), sizeof pw));
+    dummy_->hash = h.ok() ? *h : std::string();
+  });
   // The outcome is meaningless; only the work matters.
+  if (dummy_->hash.empty()) return;
   [[maybe_unused]] int ignored =
-      crypto_pwhash_str_verify(dummy_hash_.c_str(), password.data(), password.size());
+      crypto_pwhash_str_verify(dummy_->hash.c_str(), password.data(), password.size());
 }
 
 bool PasswordHasher::needs_rehash(std::string_view stored) const {

@@ -19,6 +19,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -43,7 +45,9 @@ Status validate(const PasswordHashParams& params);
 
 class PasswordHasher {
  public:
-  // Validates params and precomputes the dummy hash used by verify_dummy().
+  // Validates params. The dummy hash verify_dummy() checks against is made on
+  // its first use, so start-up (and every CLI command) does not pay an
+  // Argon2id hash it may never need.
   static Result<PasswordHasher> create(PasswordHashParams params = {});
 
   const PasswordHashParams& params() const { return params_; }
@@ -66,12 +70,15 @@ class PasswordHasher {
   bool needs_rehash(std::string_view stored) const;
 
  private:
-  PasswordHasher(PasswordHashParams params, std::string dummy)
-      : params_(params), dummy_hash_(std::move(dummy)) {}
+  struct Dummy {
+    std::once_flag made;
+    std::string hash;  // set once under `made`
+  };
+  explicit PasswordHasher(PasswordHashParams params) : params_(params), dummy_(std::make_shared<Dummy>()) {}
 
   // Immutable after construction.
   PasswordHashParams params_;
-  std::string dummy_hash_;
+  std::shared_ptr<Dummy> dummy_;  // shared by copies; internally synchronised
 };
 
 struct PasswordPolicy {
