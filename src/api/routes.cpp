@@ -49,19 +49,19 @@ void add_routes(http::Router& r, const Services& s) {
   r.add({"GET", "/v1/events", bind(list_events), kNeeds, "events:read"});
   r.add({"GET", "/v1/events/stream", bind(stream_events), kNeeds, "events:read"});
   // Durable subscriptions
-  r.add({"POST", "/v1/subscriptions", bind(create_subscription), kNeeds, "subscriptions:write"});
+  r.add({"POST", "/v1/subscriptions", pooled(create_subscription), kNeeds, "subscriptions:write"});
   r.add({"GET", "/v1/subscriptions", bind(list_subscriptions), kNeeds, "subscriptions:read"});
   r.add({"GET", "/v1/subscriptions/{id}", bind(get_subscription), kNeeds, "subscriptions:read"});
-  r.add({"DELETE", "/v1/subscriptions/{id}", bind(delete_subscription), kNeeds, "subscriptions:write"});
-  r.add({"POST", "/v1/subscriptions/{id}/replay", bind(replay_subscription), kNeeds, "subscriptions:write"});
+  r.add({"DELETE", "/v1/subscriptions/{id}", pooled(delete_subscription), kNeeds, "subscriptions:write"});
+  r.add({"POST", "/v1/subscriptions/{id}/replay", pooled(replay_subscription), kNeeds, "subscriptions:write"});
   // Messages (send one now through the provider chain)
   r.add({"POST", "/v1/messages/email", async(send_email), kNeeds, "messages:send"});
   r.add({"POST", "/v1/messages/sms", async(send_sms), kNeeds, "messages:send"});
   // Configuration
   r.add({"GET", "/v1/config", bind(list_config), kNeeds, "config:read"});
   r.add({"GET", "/v1/config/{key}", bind(get_config), kNeeds, "config:read"});
-  r.add({"PUT", "/v1/config/{key}", bind(put_config), kNeeds, "config:write"});
-  r.add({"DELETE", "/v1/config/{key}", bind(delete_config), kNeeds, "config:write"});
+  r.add({"PUT", "/v1/config/{key}", pooled(put_config), kNeeds, "config:write"});
+  r.add({"DELETE", "/v1/config/{key}", pooled(delete_config), kNeeds, "config:write"});
   // Identity: accounts and sessions
   r.add({"GET", "/.well-known/jwks.json", bind(jwks), kPublic});
   r.add({"POST", "/v1/auth/register", async(auth_register), kPublic, "", "auth.register"});
