@@ -1,6 +1,5 @@
 #include "api/auth_api.h"
 
-#include <algorithm>
 #include <map>
 
 #include "access/access_control.h"
@@ -53,17 +52,6 @@ Result<Fields> read_fields(const Request& req, std::initializer_list<const char*
 
 ClientInfo client_of(const Request& req) {
   return ClientInfo{req.remote_ip, std::string(req.header("user-agent")), req.user_id};
-}
-
-// The key a per-account rule counts under: the address as the service will
-// normalise it (trimmed, lower-cased), so " Ada@x.com" and "ada@x.com" share
-// one bucket and spelling variants cannot multiply an attacker's attempts.
-std::string account_key(std::string_view raw) {
-  while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.front()))) raw.remove_prefix(1);
-  while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.back()))) raw.remove_suffix(1);
-  std::string out(raw);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
 }
 
 // Runs `fn` on the blocking pool (Argon2id, Db writes, provider sends). The
@@ -161,7 +149,7 @@ void auth_login(const Services& s, Request& req, Respond respond) {
   if (v["email"].empty() == v["phone"].empty())
     return respond(error_response(Status::invalid("/email", "give exactly one of email or phone"), req));
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string account = account_key(v["email"].empty() ? v["phone"] : v["email"]);
+  std::string account = identity::account_key(v["email"].empty() ? v["phone"] : v["email"]);
   if (Status st = s.limits->take("auth.login.account", account, headers); !st)
     return respond(limited(st, req, headers));
   on_pool(s, req, respond, [&s, &req, v = std::move(v)]() mutable {
@@ -222,7 +210,7 @@ void auth_otp_send(const Services& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"phone"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   std::vector<std::pair<std::string, std::string>> headers;
-  if (Status st = s.limits->take("auth.otp_send.phone", account_key((*f)["phone"]), headers); !st)
+  if (Status st = s.limits->take("auth.otp_send.phone", identity::account_key((*f)["phone"]), headers); !st)
     return respond(limited(st, req, headers));
   on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
     if (Status st = s.auth->otp_send(f["phone"], client_of(req)); !st) return error_response(st, req);
@@ -263,7 +251,7 @@ void auth_password_forgot(const Services& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"email"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   std::vector<std::pair<std::string, std::string>> headers;
-  if (Status st = s.limits->take("auth.password.email", account_key((*f)["email"]), headers); !st)
+  if (Status st = s.limits->take("auth.password.email", identity::account_key((*f)["email"]), headers); !st)
     return respond(limited(st, req, headers));
   on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
     if (Status st = s.auth->forgot_password(f["email"], client_of(req)); !st) return error_response(st, req);

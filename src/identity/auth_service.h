@@ -141,6 +141,12 @@ struct TotpEnrollment {
   std::string otpauth_uri;
 };
 
+// The form of an email or phone the service keys accounts by (trimmed, an
+// email lower-cased), for limits kept outside the service: per-account rate
+// limits must count " Ada@x.com" and "ada@x.com" as one account. Malformed
+// input is trimmed and lower-cased all the same.
+std::string account_key(std::string_view email_or_phone);
+
 class AuthService {
  public:
   // `db`, `log`, `clock`, `notifier` must outlive the service. Validates the

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "identity/auth_service.h"
 #include "store/db.h"
 
 namespace sb::identity {
@@ -53,6 +54,14 @@ Result<std::string> normalize_email(std::string_view in) {
     if (bad_email_char(static_cast<unsigned char>(c))) return Status::invalid("/email", "is not a valid email address");
     out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
+  return out;
+}
+
+std::string account_key(std::string_view email_or_phone) {
+  if (email_or_phone.find('@') != std::string_view::npos)
+    if (auto e = normalize_email(email_or_phone); e.ok()) return *e;
+  std::string out(trim(email_or_phone));
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 

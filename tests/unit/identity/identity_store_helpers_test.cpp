@@ -2,6 +2,7 @@
 // which seals signing keys and TOTP secrets at rest.
 #include <gtest/gtest.h>
 
+#include "identity/auth_service.h"
 #include "identity/key_store.h"
 #include "identity/user_store.h"
 
@@ -25,6 +26,15 @@ TEST(NormalizeEmail, RejectsMalformedWithTheField) {
     EXPECT_EQ(e.status().fields()[0].field, "/email") << bad;
   }
   EXPECT_FALSE(normalize_email(std::string(250, 'a') + "@example.com").ok());
+}
+
+// Per-account rate limits key on this: spelling variants of one address
+// must land in one bucket, or an attacker multiplies their attempts.
+TEST(AccountKey, SpellingVariantsOfOneAccountShareAKey) {
+  EXPECT_EQ(account_key(" Ada@Example.COM\t"), "ada@example.com");
+  EXPECT_EQ(account_key("ada@example.com"), "ada@example.com");
+  EXPECT_EQ(account_key(" +15551234567 "), "+15551234567");
+  EXPECT_EQ(account_key(" NOT AN EMAIL "), "not an email");  // malformed: still folded
 }
 
 TEST(CheckE164, AcceptsOnlyPlusAndDigits) {
