@@ -99,8 +99,9 @@ class Db {
 Result<std::unique_ptr<Db>> open(std::string_view url, const Options& options = {});
 
 // Applies the numbered migrations compiled into the binary that are not yet
-// recorded in schema_migrations. Safe to call from several instances at once.
-Status migrate(Db& db);
+// recorded in schema_migrations, up to and including `up_to` (tests use it to
+// build an older schema). Safe to call from several instances at once.
+Status migrate(Db& db, int64_t up_to = INT64_MAX);
 // Highest migration compiled in, and highest applied (for /ready).
 int64_t latest_migration();
 Result<int64_t> applied_migration(Db& db);

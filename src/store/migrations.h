@@ -10,6 +10,11 @@ namespace sb::store {
 struct Migration {
   int64_t version;
   const char* name;
+  // "" for every engine, or "sqlite" / "postgresql" for a migration only that
+  // engine needs (NNNN_name.sqlite.sql). A version with no file for an engine
+  // is recorded there as applied with nothing to run, so versions stay
+  // contiguous on both.
+  const char* engine;
   const char* sql;
 };
 

@@ -80,18 +80,15 @@ class SqliteDb final : public Db {
       lock.lock();
     }
   }
-  std::unique_ptr<SqliteConnection> checkpointer_;
-  std::thread checkpoint_thread_;
-  std::condition_variable checkpoint_cv_;  // its own: cv_ wakes one waiting reader
 
- public:
-
- private:
   std::unique_ptr<WriteBatcher> writer_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<SqliteConnection>> readers_;  // guarded by mu_
   bool closed_ = false;                                     // guarded by mu_
+  std::unique_ptr<SqliteConnection> checkpointer_;
+  std::thread checkpoint_thread_;
+  std::condition_variable checkpoint_cv_;  // its own: cv_ wakes one waiting reader
 };
 
 }  // namespace
