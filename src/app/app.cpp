@@ -72,7 +72,10 @@ Status split_listen(const std::string& listen, std::string& host, int& port) {
 class IdentityPurger {
  public:
   IdentityPurger(identity::AuthService& auth, std::chrono::seconds interval)
-      : auth_(auth), interval_(interval), thread_([this] { run(); }) {}
+      : auth_(auth), interval_(interval), thread_([this] {
+          name_this_thread("sb-purge");
+          run();
+        }) {}
   ~IdentityPurger() { stop(); }
 
   void stop() {
@@ -193,7 +196,7 @@ Status App::init() {
   m.messaging->set_data_dir(m.data_dir());
   if (Status s = m.messaging->reload(); !s)
     spdlog::warn("providers: keeping the previous chain: {}", s.message());
-  m.blocking = std::make_unique<ThreadPool>(static_cast<int>(m.config.get_int("server.blocking_threads")));
+  m.blocking = std::make_unique<ThreadPool>(static_cast<int>(m.config.get_int("server.blocking_threads")), "sb-blocking");
   m.api_keys = std::make_unique<identity::ApiKeys>(*m.db, *m.events, Clock::system());
   events::LiveFeedOptions fo;
   fo.heartbeat_ms = static_cast<int>(m.config.get_int("events.heartbeat_ms"));

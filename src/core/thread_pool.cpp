@@ -1,10 +1,15 @@
 #include "core/thread_pool.h"
 
+#include <pthread.h>
+
 namespace sb {
 
-ThreadPool::ThreadPool(int threads) {
+void name_this_thread(const std::string& name) { pthread_setname_np(pthread_self(), name.substr(0, 15).c_str()); }
+
+ThreadPool::ThreadPool(int threads, std::string name) {
   for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] {
+    threads_.emplace_back([this, thread_name = name + "-" + std::to_string(i)] {
+      name_this_thread(thread_name);
       for (;;) {
         std::function<void()> task;
         {

@@ -7,14 +7,21 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace sb {
 
+// Names the calling thread as `top -H`, ps and gdb show it (Linux keeps the
+// first 15 bytes). Every long-lived thread names itself: "sb-io-0",
+// "sb-writer", "sb-feed", …
+void name_this_thread(const std::string& name);
+
 class ThreadPool {
  public:
-  explicit ThreadPool(int threads);
+  // Threads are named "<name>-0", "<name>-1", …
+  explicit ThreadPool(int threads, std::string name = "sb-pool");
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/thread_pool.h"
+
 namespace sb::events {
 
 LiveFeed::LiveFeed(EventLog& log, const Clock& clock, LiveFeedOptions options)
@@ -21,7 +23,10 @@ void LiveFeed::start() {
     }
     cv_.notify_one();
   });
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("sb-feed");
+    run();
+  });
 }
 
 void LiveFeed::stop() {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <random>
 
+#include "core/thread_pool.h"
 #include "core/ids.h"
 #include "core/metrics.h"
 #include "events/webhook_signature.h"
@@ -310,9 +311,13 @@ void Subscriptions::start() {
     }
     cv_.notify_all();
   });
-  threads_.emplace_back([this] { loop(); });
+  threads_.emplace_back([this] {
+    name_this_thread("sb-subs");
+    loop();
+  });
   for (int i = 0; i < options_.workers; ++i) {
-    threads_.emplace_back([this] {
+    threads_.emplace_back([this, i] {
+      name_this_thread("sb-deliver-" + std::to_string(i));
       for (;;) {
         Subscription s;
         {

@@ -2,11 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/thread_pool.h"
+#include "core/wake_batch.h"
+
 namespace sb::store {
 
 WriteBatcher::WriteBatcher(std::vector<std::unique_ptr<WriterConnection>> writers, size_t max_batch)
     : max_batch_(max_batch < 1 ? 1 : max_batch), writers_(std::move(writers)) {
-  for (auto& w : writers_) threads_.emplace_back([this, c = w.get()] { run(*c); });
+  for (auto& w : writers_)
+    threads_.emplace_back([this, c = w.get(), name = "sb-writer-" + std::to_string(threads_.size())] {
+      name_this_thread(name);
+      run(*c);
+    });
 }
 
 WriteBatcher::~WriteBatcher() { close(); }
@@ -104,6 +111,7 @@ void WriteBatcher::run_batch(WriterConnection& conn, std::vector<Job>& batch) {
     spdlog::error("store: commit of {} writes failed: {}", batch.size(), committed.to_string());
     conn.raw("ROLLBACK");
   }
+  WakeBatch wakes;  // the io threads hear of all these answers at once
   for (size_t i = 0; i < batch.size(); ++i) {
     Status s = !outcome[i] ? outcome[i] : committed;
     if (s)

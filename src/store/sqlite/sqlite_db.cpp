@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/thread_pool.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/write_batcher.h"
 
@@ -16,7 +17,10 @@ class SqliteDb final : public Db {
   SqliteDb(std::unique_ptr<WriteBatcher> writer, std::vector<std::unique_ptr<SqliteConnection>> readers,
            std::unique_ptr<SqliteConnection> checkpointer)
       : writer_(std::move(writer)), readers_(std::move(readers)), checkpointer_(std::move(checkpointer)) {
-    checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
+    checkpoint_thread_ = std::thread([this] {
+      name_this_thread("sb-checkpoint");
+      checkpoint_loop();
+    });
   }
   ~SqliteDb() override { close(); }
 
