@@ -1,5 +1,8 @@
 #include "core/json.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace sb::json {
 
 Result<bj::value> parse(std::string_view text, size_t max_depth, bj::storage_ptr sp) {
@@ -64,11 +67,29 @@ Status get_bool(const bj::object& o, std::string_view key, bool& out, bool requi
 
 std::string serialize(const bj::value& v) { return bj::serialize(v); }
 
+namespace {
+// True if any of the 8 bytes in `w` is a control character, '"' or '\\'
+// (the classic has-less/has-zero bit tricks): the common string needs no
+// escaping and is scanned 8 bytes per step.
+inline bool needs_escape(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto has_zero = [&](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  return below_space | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'));
+}
+}  // namespace
+
 void append_quoted(std::string& out, std::string_view s) {
   static const char* kHex = "0123456789abcdef";
   out.push_back('"');
   size_t run = 0;  // start of the pending run that needs no escaping
-  for (size_t i = 0; i < s.size(); ++i) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (needs_escape(w)) break;
+  }
+  for (; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);

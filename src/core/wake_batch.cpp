@@ -11,7 +11,10 @@ thread_local std::vector<std::function<void()>> deferred;
 WakeBatch::WakeBatch() { ++depth; }
 
 WakeBatch::~WakeBatch() {
-  if (--depth > 0) return;
+  if (--depth == 0) flush();
+}
+
+void WakeBatch::flush() {
   std::vector<std::function<void()>> wakes;
   wakes.swap(deferred);
   for (auto& w : wakes) w();

@@ -21,6 +21,9 @@ class WakeBatch {
   // Callers make each wake idempotent (one drain per burst), so deferring
   // changes only when, never whether, it runs.
   static void run_or_defer(std::function<void()> wake);
+  // Runs the wakes deferred so far on this thread now; the batch stays open.
+  // For a completion that is about to wait on the woken threads' next move.
+  static void flush();
 };
 
 }  // namespace sb

@@ -4,6 +4,7 @@
 #include <future>
 
 #include "core/metrics.h"
+#include "core/wake_batch.h"
 #include "store/db.h"
 
 namespace sb::events {
@@ -228,6 +229,9 @@ void EventLog::flush_pending() {
                 });
           }
         }
+        // The answers above reach their io threads now, not after the wait
+        // below: the wait is for those clients' next publishes.
+        WakeBatch::flush();
         bool more;
         {
           std::unique_lock lock(pub_mu_);

@@ -374,7 +374,8 @@ struct Server::Impl {
       req.headers.reserve(8);
       for (auto& f : msg) {
         std::string name(f.name_string());
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (char& c : name)
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));  // not locale-aware tolower()
         req.headers.emplace_back(std::move(name), std::string(f.value()));
       }
       req.body = std::move(msg.body());

@@ -86,6 +86,32 @@ TEST(Json, ParseRejectsMalformedAndTooDeep) {
   EXPECT_TRUE(json::parse(ok_depth).ok());
 }
 
+// append_quoted scans 8 bytes at a time until a byte needs escaping: put
+// every kind of such byte at every offset of strings up to 24 bytes long
+// (both sides of the 8-byte steps) and check the result is JSON that parses
+// back to the same string.
+TEST(Json, AppendQuotedEscapesWhateverNeedsItAtAnyOffset) {
+  const std::string specials[] = {"\"", "\\", "\n", "\r", "\t", std::string(1, '\0'), "\x01", "\x1f", "\x7f",
+                                  "\xc3\xa9"};
+  for (const std::string& special : specials) {
+    for (size_t len = 0; len <= 24; ++len) {
+      for (size_t at = 0; at <= len; ++at) {
+        std::string in(len, 'a');
+        in.insert(at, special);
+        std::string out;
+        json::append_quoted(out, in);
+        auto v = json::parse(out);
+        ASSERT_TRUE(v.ok()) << out;
+        ASSERT_TRUE(v->is_string()) << out;
+        EXPECT_EQ(std::string(v->as_string()), in) << out;
+      }
+    }
+  }
+  std::string plain;
+  json::append_quoted(plain, "user.registered/with-a-longer-name");
+  EXPECT_EQ(plain, "\"user.registered/with-a-longer-name\"");
+}
+
 TEST(Json, FieldAccessorsNameTheField) {
   auto v = json::parse(R"({"name":5,"n":"x"})").value();
   std::string s;

@@ -34,6 +34,19 @@ TEST(WakeBatch, WakesInsideABatchRunInOrderWhenTheOutermostBatchEnds) {
   EXPECT_EQ(order.size(), 4u);
 }
 
+TEST(WakeBatch, FlushRunsTheWakesSoFarAndKeepsTheBatchOpen) {
+  int woken = 0;
+  {
+    WakeBatch batch;
+    WakeBatch::run_or_defer([&] { ++woken; });
+    WakeBatch::flush();
+    EXPECT_EQ(woken, 1);
+    WakeBatch::run_or_defer([&] { ++woken; });
+    EXPECT_EQ(woken, 1) << "still inside the batch";
+  }
+  EXPECT_EQ(woken, 2);
+}
+
 TEST(WakeBatch, ABatchOnOneThreadDoesNotHoldAnotherThreadsWakes) {
   WakeBatch here;
   int woken = 0;
