@@ -70,6 +70,9 @@ struct Options {
   int pg_pool_size = 8;
   int busy_timeout_ms = 5000;
   size_t max_batch = 512;  // most write callbacks grouped into one commit
+  // SQLite: the WAL length (in pages) past which the writer completes a
+  // checkpoint so the WAL starts over (see SqliteConnection). Tests shorten it.
+  int sqlite_wal_restart_frames = 8192;  // 32 MiB of 4 KiB pages
 };
 
 class Db {

@@ -108,8 +108,11 @@ TEST_P(ConfigTest, SecretsAreRedactedInListingsAndEvents) {
   ASSERT_TRUE(config.set("email.sendgrid.api_key", "SG.super-secret", "t"));
   EXPECT_EQ(config.get_string("email.sendgrid.api_key"), "SG.super-secret");
   EXPECT_EQ(config.entry("email.sendgrid.api_key")->value.as_string(), "********");
-  for (auto& e : config.list("email."))
-    if (e.key == "email.sendgrid.api_key") EXPECT_EQ(e.value.as_string(), "********");
+  for (auto& e : config.list("email.")) {
+    if (e.key == "email.sendgrid.api_key") {
+      EXPECT_EQ(e.value.as_string(), "********");
+    }
+  }
   auto evs = log.read({"config.updated", "", 0, 100});
   ASSERT_EQ(evs->size(), 1u);
   EXPECT_EQ(evs->front().envelope.find("super-secret"), std::string::npos);

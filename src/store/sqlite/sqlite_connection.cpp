@@ -27,6 +27,9 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
     // Checkpoints run on a background connection (SqliteDb), not in the commit path.
     SB_TRY(conn->raw("PRAGMA wal_autocheckpoint=0"));
     SB_TRY(conn->raw("PRAGMA journal_size_limit=67108864"));
+    conn->wal_restart_frames_ = std::max(1, options.sqlite_wal_restart_frames);
+    conn->next_wal_attempt_ = conn->wal_restart_frames_;
+    sqlite3_wal_hook(db, &SqliteConnection::on_wal_commit, conn.get());
   }
   return conn;
 }
@@ -42,6 +45,32 @@ Status SqliteConnection::error(const char* what) const {
   if (code == SQLITE_CONSTRAINT) return Status::conflict(msg);
   if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return Status::unavailable(msg);
   return Status::internal(msg);
+}
+
+// Background passive checkpoints (SqliteDb) copy the WAL into the database
+// file, but alone they never let it start over under steady writes: SQLite
+// restarts the WAL only when a writer begins after *every* frame was copied,
+// and by then new frames are always there. The WAL then grew without bound
+// (290 MB after 8 s of publishes); every fsync also journaled the file's new
+// size, and page lookups searched an ever larger WAL index. A RESTART
+// checkpoint from the background connection starved behind the busy writer.
+// So the writer itself, right after a commit that leaves the WAL past the
+// limit, copies the few frames the background has not (a passive checkpoint
+// on its own connection never waits for itself); its next transaction then
+// overwrites the WAL from the start: the file keeps its size, fsync flushes
+// data only. A reader still on an old snapshot can hold the copy back; the
+// writer then tries again an eighth of the limit later, not on every commit.
+int SqliteConnection::on_wal_commit(void* self, sqlite3* db, const char* name, int frames) {
+  auto* conn = static_cast<SqliteConnection*>(self);
+  if (frames < conn->wal_restart_frames_) {
+    conn->next_wal_attempt_ = conn->wal_restart_frames_;
+    return SQLITE_OK;
+  }
+  if (frames < conn->next_wal_attempt_) return SQLITE_OK;
+  int log = 0, copied = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  if (rc != SQLITE_OK || copied < log) conn->next_wal_attempt_ = frames + std::max(1, conn->wal_restart_frames_ / 8);
+  return SQLITE_OK;
 }
 
 Status SqliteConnection::raw(const char* sql) {

@@ -28,6 +28,7 @@ class SqliteConnection final : public WriterConnection {
 
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
   Result<sqlite3_stmt*> prepare(std::string_view sql, const Params& params);
   Status error(const char* what) const;
 
@@ -37,6 +38,8 @@ class SqliteConnection final : public WriterConnection {
   };
   sqlite3* db_;
   std::unordered_map<std::string, Prepared> cache_;
+  int wal_restart_frames_ = 0;  // WAL length at which a commit finishes the checkpoint
+  int next_wal_attempt_ = 0;    // frames; after an attempt readers held back
 };
 
 }  // namespace sb::store
