@@ -107,7 +107,7 @@ Result<std::vector<Appended>> EventLog::append(store::Tx& tx, std::vector<Event>
   //    planner choosing that index for one. The row count tells whether the
   //    whole chunk went in (the common case); only a chunk that met a
   //    duplicate is read back to learn which rows are new. (No RETURNING:
-  //    SQLite buffers its rows in a temporary table, ~15% of an append.)
+  //    SQLite buffers its rows in a temporary table: a quarter of an append.)
   std::vector<char> inserted(fresh.size(), 1);
   for (size_t i = 0; i < fresh.size();) {
     size_t n = chunk_for(fresh.size() - i);

@@ -27,6 +27,25 @@ bool for_engine(const Migration& m, Engine e) {
   std::string_view want = e == Engine::kSqlite ? "sqlite" : "postgresql";
   return m.engine[0] == '\0' || want == m.engine;
 }
+
+// One step per version: the file for this engine, or, when a version has only
+// another engine's file, nothing to run but the version to record.
+struct Step {
+  const Migration* migration;
+  bool run;
+};
+std::vector<Step> plan_for(Engine e) {
+  std::vector<Step> steps;
+  for (const Migration& m : compiled_migrations()) {
+    bool mine = for_engine(m, e);
+    if (!steps.empty() && steps.back().migration->version == m.version) {
+      if (mine) steps.back() = {&m, true};
+      continue;
+    }
+    steps.push_back({&m, mine});
+  }
+  return steps;
+}
 }  // namespace
 
 Status migrate(Db& db, int64_t up_to) {
@@ -38,18 +57,9 @@ Status migrate(Db& db, int64_t up_to) {
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
   }));
-  const auto& all = compiled_migrations();
-  for (size_t i = 0; i < all.size(); ++i) {
-    const Migration& m = all[i];
+  for (const Step& step : plan_for(db.engine())) {
+    const Migration& m = *step.migration;
     if (m.version > up_to) break;
-    // Of the files sharing a version, run the one for this engine (if any) and
-    // record the version once.
-    bool last_of_version = i + 1 == all.size() || all[i + 1].version != m.version;
-    bool mine = for_engine(m, db.engine());
-    bool version_has_mine = false;
-    for (const Migration& o : all)
-      if (o.version == m.version && for_engine(o, db.engine())) version_has_mine = true;
-    if (version_has_mine ? !mine : !last_of_version) continue;
     bool applied = false;
     SB_TRY(db.write([&](Tx& tx) -> Status {
       // Several instances may start together on PostgreSQL: serialise them.
@@ -57,13 +67,13 @@ Status migrate(Db& db, int64_t up_to) {
         SB_TRY(tx.query("SELECT pg_advisory_xact_lock(7310001)"));
       SB_ASSIGN(auto rows, tx.query("SELECT 1 FROM schema_migrations WHERE version = $1", {m.version}));
       if (!rows.empty()) return {};
-      if (mine) SB_TRY(tx.exec_script(m.sql));
+      if (step.run) SB_TRY(tx.exec_script(m.sql));
       SB_TRY(tx.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                      {m.version, std::string(m.name), Clock::system().now_ms()}));
       applied = true;
       return {};
     }));
-    if (applied && mine) spdlog::info("store: applied migration {:04d}_{}", m.version, m.name);
+    if (applied && step.run) spdlog::info("store: applied migration {:04d}_{}", m.version, m.name);
   }
   return {};
 }
