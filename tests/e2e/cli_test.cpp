@@ -1,22 +1,17 @@
 // The CLI (`switchboard events …`, `switchboard config …`) run against the
 // data dir of a running server, as an operator would on the same host: what
 // the CLI writes the server serves, and the CLI's failures are loud.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
 
+#include "child_process.h"
 #include "curl_client.h"
 #include "eventually.h"
 #include "server_process.h"
@@ -27,13 +22,6 @@ namespace {
 namespace bj = boost::json;
 using SteadyClock = std::chrono::steady_clock;
 const std::string kJson = "Content-Type: application/json";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -66,51 +54,26 @@ int64_t sequence_printed(const std::string& out) {
 // the test sees exactly what `x=$(switchboard …)` in a script would capture.
 class CliChild {
  public:
-  explicit CliChild(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
-    std::vector<std::string> argv = {SB_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::string out = stdout_path(), err = dir_.file("stderr");
-    pid_ = fork();
-    if (pid_ != 0) return;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-    int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(o, 1);
-    dup2(e, 2);
-    setenv("SWITCHBOARD_LOG__LEVEL", "warn", 1);
-    for (auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    execv(cargv[0], cargv.data());
-    _exit(127);
-  }
-  ~CliChild() { kill_and_wait(); }
-  std::string stdout_path() const { return dir_.file("stdout"); }
-  std::string out() const { return slurp(stdout_path()); }
-  std::string err() const { return slurp(dir_.file("stderr")); }
-  bool running() {
-    if (pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;  // reaped: never signal that pid again
-    return pid_ > 0;
-  }
-  // Waits for it to finish; its exit code (128 + signal if killed).
-  int wait() {
-    int status = 0;
-    if (pid_ > 0) waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  void kill_and_wait() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    int status;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
+  explicit CliChild(const std::vector<std::string>& args, std::map<std::string, std::string> env = {})
+      : child_(argv_for(args), with_log_level(std::move(env)), dir_.file("stdout"), dir_.file("stderr")) {}
+  std::string out() const { return read_file(dir_.file("stdout")); }
+  std::string err() const { return read_file(dir_.file("stderr")); }
+  bool running() { return child_.running(); }
+  int wait() { return child_.wait(); }  // exit code, or 128 + signal
+  void kill_and_wait() { child_.kill_and_wait(); }
 
  private:
-  TempDir dir_;
-  pid_t pid_ = -1;
+  static std::vector<std::string> argv_for(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {SB_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  static std::map<std::string, std::string> with_log_level(std::map<std::string, std::string> env) {
+    env.emplace("SWITCHBOARD_LOG__LEVEL", "warn");
+    return env;
+  }
+  TempDir dir_;  // before child_: the files exist as long as the child may write them
+  ChildProcess child_;
 };
 
 class CliE2E : public ::testing::Test {

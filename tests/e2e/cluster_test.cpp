@@ -1,17 +1,11 @@
 // Two instances of the built binary on one real PostgreSQL database, as in
 // docs/operations.md "Running several instances": what one instance writes the
 // other serves, sequences follow commit order, kill -9 loses nothing acked.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -19,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "child_process.h"
 #include "curl_client.h"
 #include "eventually.h"
 #include "server_process.h"
@@ -354,31 +349,10 @@ TEST_F(ClusterE2E, Kill9OfOneInstanceUnderLoadLosesNothingAcknowledged) {
 // its pre-picked port can be taken by another process in between).
 class Spawned {
  public:
-  explicit Spawned(const std::string& database) {
-    out_ = dir_.file("out.log");
-    std::string data = dir_.file("data");
-    auto env = cluster_env();
-    env.emplace("SWITCHBOARD_LOG__LEVEL", "warn");
-    pid_ = fork();
-    if (pid_ != 0) return;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-    int fd = open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    for (auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    execl(SB_BINARY, SB_BINARY, "serve", "--listen", "127.0.0.1:0", "--data-dir", data.c_str(), "--database",
-          database.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  ~Spawned() {
-    if (exited_) return;  // reaped already: the pid may belong to someone else now
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  std::string output() const {
-    std::ifstream in(out_);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
+  explicit Spawned(const std::string& database)
+      : child_({SB_BINARY, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir_.file("data"), "--database", database},
+               env(), dir_.file("out.log")) {}
+  std::string output() const { return read_file(dir_.file("out.log")); }
   // The URL it printed once listening; empty if it exited or took over 20 s.
   std::string wait_url() {
     static const std::regex re(R"(listening on (http://[0-9.]+:[0-9]+))");
@@ -386,18 +360,19 @@ class Spawned {
     std::string out;
     eventually([&] {
       out = output();
-      if (std::regex_search(out, m, re)) return true;
-      exited_ = exited_ || waitpid(pid_, nullptr, WNOHANG) == pid_;
-      return exited_;
+      return std::regex_search(out, m, re) || !child_.running();
     }, std::chrono::seconds(20));
     return std::regex_search(out, m, re) ? m[1].str() : "";
   }
 
  private:
-  TempDir dir_;
-  std::string out_;
-  pid_t pid_ = -1;
-  bool exited_ = false;  // reaped by wait_url()
+  static std::map<std::string, std::string> env() {
+    auto e = cluster_env();
+    e.emplace("SWITCHBOARD_LOG__LEVEL", "warn");
+    return e;
+  }
+  TempDir dir_;  // before child_: the files exist as long as the child may write them
+  ChildProcess child_;
 };
 
 // docs/operations.md: instances starting together on PostgreSQL serialise

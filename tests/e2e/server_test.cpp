@@ -197,9 +197,11 @@ TEST_F(ServerE2E, ConfigChangesAtRuntimeAreStoredRedactedAndEvented) {
   EXPECT_EQ(body_json(get("/v1/config/events.heartbeat_ms")).at("layer").as_string(), "default");
   // Secret keys never come back in clear.
   auto db = body_json(get("/v1/config?prefix=store."));
-  for (auto& e : db.at("entries").as_array())
-    if (e.at("key").as_string() == "store.database" && !e.at("value").is_null())
+  for (auto& e : db.at("entries").as_array()) {
+    if (e.at("key").as_string() == "store.database" && !e.at("value").is_null()) {
       EXPECT_EQ(e.at("value").as_string(), "********");
+    }
+  }
 }
 
 // Sends raw bytes and reads until the server closes (or 5 s pass).

@@ -3,12 +3,12 @@
 // prints where it listens; exposes the bootstrap admin key it printed.
 #pragma once
 
-#include <sys/types.h>
-
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "child_process.h"
 #include "temp_dir.h"
 
 namespace sb::test {
@@ -40,7 +40,7 @@ class ServerProcess {
   TempDir dir_;
   std::string data_dir_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> child_;
   std::string admin_key_;
 };
 
