@@ -31,7 +31,9 @@ struct Request {
   std::string user_id;    // the authenticated user (JWT subject); empty for admin keys
   std::string session_id; // the user's session (JWT sid)
   int64_t auth_time = 0;  // Unix seconds the user signed in (JWT auth_time)
-  std::string route;      // pattern of the matched route ("unmatched" if none); set by the pipeline
+  // Pattern of the matched route ("unmatched" if none), set by the pipeline;
+  // views the router's own string, which outlives every request.
+  std::string_view route;
 
   std::string_view header(std::string_view lower_name) const;
   // First value of a query parameter, percent-decoded.

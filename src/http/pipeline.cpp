@@ -85,7 +85,7 @@ struct Pipeline::Impl {
     metrics::Counter* requests;
     metrics::Histogram* latency;
   };
-  Series series(const std::string& route, const std::string& method, int status) {
+  Series series(std::string_view route, const std::string& method, int status) {
     thread_local std::unordered_map<std::string, Series> cache;
     thread_local const void* owner = nullptr;
     if (owner != this) {
@@ -103,9 +103,9 @@ struct Pipeline::Impl {
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
     Series s{&metrics->counter("sb_http_requests_total", "HTTP requests by route, method and status.",
-                               {{"method", method}, {"route", route}, {"status", std::to_string(status)}}),
+                               {{"method", method}, {"route", std::string(route)}, {"status", std::to_string(status)}}),
              &metrics->histogram("sb_http_request_duration_seconds", "HTTP request latency.",
-                                 {{"method", method}, {"route", route}})};
+                                 {{"method", method}, {"route", std::string(route)}})};
     cache.emplace(key, s);
     return s;
   }
@@ -119,7 +119,7 @@ Pipeline::~Pipeline() = default;
 
 void Pipeline::finish(const Request& req, int status, int64_t start_us) {
   int64_t dur_us = now_us() - start_us;
-  const std::string& route = req.route.empty() ? std::string("unmatched") : req.route;
+  std::string_view route = req.route.empty() ? std::string_view("unmatched") : req.route;
   if (impl_->metrics) {
     auto s = impl_->series(route, req.method, status);
     s.requests->inc();
