@@ -1,11 +1,9 @@
 // Identity's secrets at rest, internal to identity/ (AuthService is the public
 // surface).
 //
-// SecretBox seals the two secrets identity must read back in clear (JWT
-// signing keys, TOTP secrets) with XChaCha20-Poly1305 under a key derived
-// from the master key. Each value is bound to a context string (its row:
-// "signing_key:<kid>", "totp:<user id>") as associated data, so a ciphertext
-// copied into another row does not open.
+// SecretBox (core/secret_box.h) seals the two secrets identity must read
+// back in clear (JWT signing keys, TOTP secrets) under a key derived from the
+// master key, bound to their row ("signing_key:<kid>", "totp:<user id>").
 //
 // KeyStore keeps the signing key ring in the signing_keys table: one
 // 'current' key and 'retired' keys that still verify until retire_after.
@@ -20,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "core/secret_box.h"
 #include "identity/signing_keys.h"
 
 namespace sb::store { class Db; }
@@ -30,22 +29,8 @@ namespace sb::identity {
 // A 32-byte subkey for one purpose: HMAC-SHA256(master, "switchboard/identity/" + purpose).
 std::string derive_subkey(std::string_view master_key, std::string_view purpose);
 
-class SecretBox {
- public:
-  static constexpr size_t kKeyBytes = 32;
-  // InvalidArgument("/master_key") unless `key` is kKeyBytes long.
-  static Result<SecretBox> create(std::string key);
-
-  // "v1." + base64(nonce || ciphertext || tag); a fresh random nonce each call.
-  std::string seal(std::string_view plaintext, std::string_view context) const;
-  // Internal when the text is malformed, tampered with, sealed under another
-  // key or for another context.
-  Result<std::string> open(std::string_view sealed, std::string_view context) const;
-
- private:
-  explicit SecretBox(std::string key) : key_(std::move(key)) {}
-  std::string key_;  // immutable after construction
-};
+// Moved to core/ when config began sealing its secrets with it.
+using SecretBox = crypto::SecretBox;
 
 class KeyStore {
  public:
