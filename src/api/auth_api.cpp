@@ -112,7 +112,7 @@ Response limited(const Status& st, const Request& req, std::vector<std::pair<std
 // sign-in, not just a valid token: a stolen access token, refreshed or not,
 // must not be able to plant the attacker's second factor or phone.
 bool needs_recent_sign_in(const Services& s, const Request& req, Respond& respond) {
-  int64_t window_s = s.config->get_int("identity.reauth_window_s");
+  int64_t window_s = s.config->get(kReauthWindow);
   int64_t now_s = Clock::system().now_ms() / 1000;
   if (req.auth_time > 0 && now_s - req.auth_time <= window_s) return false;
   respond(error_response(Status::permission_denied("sign in again: this change needs a sign-in from the last " +

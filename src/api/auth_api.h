@@ -4,9 +4,15 @@
 #pragma once
 
 #include "api/services.h"
+#include "config/key.h"
 #include "http/message.h"
 
 namespace sb::api {
+
+// Read on every request that adds a way to sign in: a change applies at once.
+inline const config::Key<int64_t> kReauthWindow{
+    "identity.reauth_window_s", 900, "Enrolling TOTP or adding a phone needs a sign-in at most this old (seconds)",
+    config::between(60, 86400), config::hot};
 
 void auth_register(const Services& s, http::Request& req, http::Respond respond);
 void auth_login(const Services& s, http::Request& req, http::Respond respond);

@@ -7,8 +7,6 @@
 
 namespace sb::api {
 
-namespace bj = boost::json;
-
 namespace {
 
 struct RuleDefault {
@@ -36,20 +34,22 @@ constexpr RuleDefault kRules[] = {
     {"api.user", "off", "Every authenticated route, per user or admin key"},
 };
 
+// One key per rule: ratelimit.<rule>, each with its own default.
+const std::vector<config::Key<std::string>>& rule_keys() {
+  static const std::vector<config::Key<std::string>> keys = [] {
+    std::vector<config::Key<std::string>> out;
+    for (const auto& r : kRules)
+      out.push_back(kRateLimitRule.at(r.key, r.value, std::string(r.why) + ": \"N/PERIOD\" (s, m, h, d) or \"off\""));
+    return out;
+  }();
+  return keys;
+}
+
 }  // namespace
 
 void RateLimits::declare(config::ConfigService& c) {
-  c.declare({"ratelimit.enabled", config::Type::kBool, true, "Apply the ratelimit.* rules (429 with Retry-After)"});
-  for (const auto& r : kRules) {
-    std::string key = std::string("ratelimit.") + r.key;
-    c.declare({key, config::Type::kString, r.value,
-               std::string(r.why) + ": \"N/PERIOD\" (s, m, h, d) or \"off\"", false,
-               [key](const bj::value& v) -> std::optional<std::string> {
-                 auto parsed = resilience::parse_rate_limit(v.get_string(), key);
-                 if (!parsed.ok()) return parsed.status().message();
-                 return std::nullopt;
-               }});
-  }
+  c.declare(kRateLimitEnabled);
+  for (const auto& k : rule_keys()) c.declare(k);
 }
 
 RateLimits::RateLimits(config::ConfigService& config, const Clock& clock, metrics::Registry* metrics)
@@ -62,17 +62,17 @@ RateLimits::~RateLimits() { config_.unwatch(watch_); }
 
 void RateLimits::reload() {
   auto rules = std::make_shared<Rules>();
-  for (const auto& r : kRules) {
-    std::string key = std::string("ratelimit.") + r.key;
-    auto parsed = resilience::parse_rate_limit(config_.get_string(key), key);
+  for (size_t i = 0; i < std::size(kRules); ++i) {
+    const auto& key = rule_keys()[i];
+    auto parsed = resilience::parse_rate_limit(config_.get(key), key.name());
     if (!parsed.ok()) {
       // Validation at set time makes this unreachable; keep the default then.
       spdlog::warn("ratelimit: {}", parsed.status().message());
-      parsed = resilience::parse_rate_limit(r.value, key);
+      parsed = resilience::parse_rate_limit(kRules[i].value, key.name());
     }
-    if (parsed->count > 0) rules->emplace(r.key, *parsed);
+    if (parsed->count > 0) rules->emplace(kRules[i].key, *parsed);
   }
-  enabled_.store(config_.get_bool("ratelimit.enabled"));
+  enabled_.store(config_.get(kRateLimitEnabled));
   api_rules_.store(rules->count("api.ip") > 0 || rules->count("api.user") > 0);
   rules_.store(std::move(rules));
 }

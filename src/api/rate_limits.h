@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "config/key.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "http/pipeline.h"
@@ -26,6 +27,21 @@ namespace sb::config { class ConfigService; }
 namespace sb::metrics { class Registry; }
 
 namespace sb::api {
+
+inline const config::Key<bool> kRateLimitEnabled{"ratelimit.enabled", true,
+                                                 "Apply the ratelimit.* rules (429 with Retry-After)", config::hot};
+// ratelimit.<group>.<kind>: one member per rule (rate_limits.cpp), each with its own default.
+inline const config::Family<std::string> kRateLimitRule{
+    "ratelimit.{}", "off", "\"N/PERIOD\" (s, m, h, d) or \"off\"",
+    config::check(
+        [](const std::string& v) -> std::optional<std::string> {
+          auto parsed = resilience::parse_rate_limit(v, "value");
+          if (parsed.ok()) return std::nullopt;
+          const Status& st = parsed.status();
+          return st.fields().empty() ? st.message() : st.fields()[0].message;
+        },
+        "N/PERIOD or off"),
+    config::hot};
 
 class RateLimits final : public http::Admission {
  public:

@@ -137,11 +137,11 @@ struct App::Impl {
   std::unique_ptr<IdentityPurger> purger;
 
   std::string data_dir() const {
-    return !options.data_dir.empty() ? options.data_dir : config.get_string("server.data_dir");
+    return !options.data_dir.empty() ? options.data_dir : config.get(kServerDataDir);
   }
   std::string database_url() const {
     if (!options.database.empty()) return options.database;
-    std::string url = config.get_string("store.database");
+    std::string url = config.get(kStoreDatabase).value_or("");
     return url.empty() ? "sqlite:" + data_dir() + "/switchboard.db" : url;
   }
 };
@@ -166,23 +166,29 @@ identity::AuthService& App::auth() { return *impl_->auth; }
 access::AccessControl& App::access() { return *impl_->access; }
 store::Db& App::db() { return *impl_->db; }
 
+void App::declare_keys() {
+  Impl& m = *impl_;
+  if (m.messaging) return;  // declared already
+  declare_server_keys(m.config);
+  declare_identity_keys(m.config);
+  api::RateLimits::declare(m.config);
+  m.messaging = std::make_unique<providers::Messaging>(m.config, Clock::system(), &m.metrics, "");
+}
+
 Status App::init() {
   Impl& m = *impl_;
   // Until the configured level is known: commands other than `serve` keep
   // stdout for their output and log warnings to stderr.
   log::init({m.options.serving ? "info" : "warn", false, !m.options.serving});
-  declare_server_keys(m.config);
-  declare_identity_keys(m.config);
-  api::RateLimits::declare(m.config);
-  m.messaging = std::make_unique<providers::Messaging>(m.config, Clock::system(), &m.metrics, "");
+  declare_keys();
   if (!m.options.config_file.empty()) SB_TRY(m.config.load_file(m.options.config_file));
   SB_TRY(m.config.load_env(m.envp));
   if (m.options.serving)
-    log::init({m.config.get_string("log.level"), m.config.get_string("log.format") == "json", false});
+    log::init({m.config.get(kLogLevel), m.config.get(kLogFormat) == "json", false});
 
   store::Options so;
-  so.sqlite_synchronous = m.config.get_string("store.sqlite_synchronous");
-  so.pg_pool_size = static_cast<int>(m.config.get_int("store.pool_size"));
+  so.sqlite_synchronous = m.config.get(kStoreSqliteSynchronous);
+  so.pg_pool_size = static_cast<int>(m.config.get(kStorePoolSize));
   SB_ASSIGN(m.db, store::open(m.database_url(), so));
   SB_TRY(store::migrate(*m.db));
 
@@ -192,24 +198,26 @@ Status App::init() {
   // nothing another instance writes in between is missed.
   m.start_head = m.events->head();
   m.config.attach(m.db.get(), m.events.get());
+  SB_ASSIGN(auto master_key, load_master_key(m.config, m.data_dir()));
+  SB_TRY(m.config.set_master_key(master_key));
   SB_TRY(m.config.load_runtime());
   m.messaging->set_data_dir(m.data_dir());
   if (Status s = m.messaging->reload(); !s)
     spdlog::warn("providers: keeping the previous chain: {}", s.message());
-  m.blocking = std::make_unique<ThreadPool>(static_cast<int>(m.config.get_int("server.blocking_threads")), "sb-blocking");
+  m.blocking = std::make_unique<ThreadPool>(static_cast<int>(m.config.get(kServerBlockingThreads)), "sb-blocking");
   m.api_keys = std::make_unique<identity::ApiKeys>(*m.db, *m.events, Clock::system());
   events::LiveFeedOptions fo;
-  fo.heartbeat_ms = static_cast<int>(m.config.get_int("events.heartbeat_ms"));
-  fo.poll_ms = static_cast<int>(m.config.get_int("events.poll_ms"));
+  fo.heartbeat_ms = static_cast<int>(m.config.get(kEventsHeartbeatMs));
+  fo.poll_ms = static_cast<int>(m.config.get(kEventsPollMs));
   m.feed = std::make_unique<events::LiveFeed>(*m.events, Clock::system(), fo);
 
   events::DeliveryOptions dopts;
-  dopts.max_attempts = static_cast<int>(m.config.get_int("subscriptions.max_attempts"));
-  dopts.base_backoff_ms = m.config.get_int("subscriptions.backoff_base_ms");
-  dopts.max_backoff_ms = m.config.get_int("subscriptions.backoff_max_ms");
-  dopts.workers = static_cast<int>(m.config.get_int("subscriptions.workers"));
+  dopts.max_attempts = static_cast<int>(m.config.get(kSubscriptionsMaxAttempts));
+  dopts.base_backoff_ms = m.config.get(kSubscriptionsBackoffBaseMs);
+  dopts.max_backoff_ms = m.config.get(kSubscriptionsBackoffMaxMs);
+  dopts.workers = static_cast<int>(m.config.get(kSubscriptionsWorkers));
   dopts.poll_ms = fo.poll_ms;
-  Millis webhook_timeout{m.config.get_int("webhooks.timeout_ms")};
+  Millis webhook_timeout{m.config.get(kWebhooksTimeoutMs)};
   // Webhooks go out through the same HTTP client as the provider APIs.
   auto post = [webhook_timeout](const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
                                 const std::string& body) -> Status {
@@ -228,7 +236,7 @@ Status App::init() {
   SB_ASSIGN(auto auth_options, identity_options(m.config, m.data_dir(), m.options.listen));
   identity::AccessHooks hooks;
   access::AccessControl* ac = m.access.get();
-  hooks.on_user_created = [ac, roles = m.config.get_list("identity.default_roles")](store::Tx& tx,
+  hooks.on_user_created = [ac, roles = m.config.get(identity_keys::kDefaultRoles)](store::Tx& tx,
                                                                                    const std::string& user) -> Status {
     for (const auto& role : roles) SB_TRY(ac->grant_role(tx, user, role, "system"));
     return {};
@@ -269,17 +277,17 @@ Status App::serve() {
   }
 
   http::ServerOptions so;
-  std::string listen = !m.options.listen.empty() ? m.options.listen : m.config.get_string("server.listen");
+  std::string listen = !m.options.listen.empty() ? m.options.listen : m.config.get(kServerListen);
   SB_TRY(split_listen(listen, so.host, so.port));
-  so.threads = static_cast<int>(m.config.get_int("server.threads"));
-  so.max_body_bytes = static_cast<size_t>(m.config.get_int("http.max_body_bytes"));
-  so.max_header_bytes = static_cast<size_t>(m.config.get_int("http.max_header_bytes"));
-  so.read_timeout_ms = static_cast<int>(m.config.get_int("http.read_timeout_ms"));
-  so.idle_timeout_ms = static_cast<int>(m.config.get_int("http.idle_timeout_ms"));
-  so.shutdown_grace_ms = static_cast<int>(m.config.get_int("http.shutdown_grace_ms"));
+  so.threads = static_cast<int>(m.config.get(kServerThreads));
+  so.max_body_bytes = static_cast<size_t>(m.config.get(kHttpMaxBodyBytes));
+  so.max_header_bytes = static_cast<size_t>(m.config.get(kHttpMaxHeaderBytes));
+  so.read_timeout_ms = static_cast<int>(m.config.get(kHttpReadTimeoutMs));
+  so.idle_timeout_ms = static_cast<int>(m.config.get(kHttpIdleTimeoutMs));
+  so.shutdown_grace_ms = static_cast<int>(m.config.get(kHttpShutdownGraceMs));
   http::PipelineOptions po;
-  po.access_log = m.config.get_bool("http.access_log");
-  po.trusted_proxies = m.config.get_list("http.trusted_proxies");
+  po.access_log = m.config.get(kHttpAccessLog);
+  po.trusted_proxies = m.config.get(kHttpTrustedProxies);
   m.authenticator = std::make_unique<BearerAuthenticator>(*m.api_keys, m.auth.get(), m.access.get());
   m.pipeline = std::make_unique<http::Pipeline>(m.router, m.authenticator.get(), &m.metrics, Clock::system(), po,
                                                 m.limits.get());
@@ -306,7 +314,7 @@ Status App::serve() {
   m.feed->subscribe("role.*", head, to_access);
   m.feed->subscribe("permission.*", head, to_access);
   m.purger = std::make_unique<IdentityPurger>(*m.auth,
-                                              std::chrono::seconds(m.config.get_int("identity.purge_interval_s")));
+                                              std::chrono::seconds(m.config.get(identity_keys::kPurgeInterval)));
 
   std::string url = "http://" + so.host + ":" + std::to_string(m.server->port());
   std::printf("switchboard listening on %s (database %s)\n", url.c_str(),

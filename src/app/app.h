@@ -31,6 +31,9 @@ class App {
   App(AppOptions options, char** envp);
   ~App();
 
+  // Declares every configuration key (no file, environment or store):
+  // enough for `config describe`. init() calls it.
+  void declare_keys();
   // Loads configuration, opens and migrates the store, builds the services.
   Status init();
   // Serves HTTP until SIGINT/SIGTERM, then shuts down gracefully.

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "core/metrics.h"
-#include "providers/keys.h"
+#include "providers/channel_keys.h"
 #include "providers/sender.h"
 #include "resilience/circuit_breaker.h"
 
@@ -53,37 +53,25 @@ Channel<S, M>::Channel(std::string name, config::ConfigService& config, const Cl
       metrics_(metrics),
       sleeper_(sleeper ? std::move(sleeper) : resilience::RetryPolicy::thread_sleeper()),
       random_(random ? std::move(random) : resilience::RetryPolicy::default_random()),
-      registry_(std::make_shared<Registry<S>>(name_, config)) {
+      registry_(std::make_shared<Registry<S>>(name_, config)),
+      // Checked against the registry at set time, so a PUT naming an unknown
+      // provider is refused with this key in the error.
+      providers_key_(name_ + ".providers", {"console"}, "Active " + name_ + " providers in failover order", config::hot,
+                     [reg = registry_](const std::vector<std::string>& names) -> std::optional<std::string> {
+                       if (names.empty()) return "must name at least one provider";
+                       std::set<std::string> seen;
+                       for (const auto& name : names) {
+                         if (!reg->contains(name)) return reg->unknown_message(name);
+                         if (!seen.insert(name).second) return "lists \"" + name + "\" twice";
+                       }
+                       return std::nullopt;
+                     }) {
   const std::string& n = name_;
-  config::KeySpec providers;
-  providers.key = n + ".providers";
-  providers.type = config::Type::kStringList;
-  providers.default_value = boost::json::array{"console"};
-  providers.description = "Active " + n + " providers in failover order";
-  // Checked against the registry at set time, so a PUT naming an unknown
-  // provider is refused with this key in the error.
-  providers.validate = [reg = registry_](const boost::json::value& v) -> std::optional<std::string> {
-    const auto& arr = v.as_array();
-    if (arr.empty()) return "must name at least one provider";
-    std::set<std::string> seen;
-    for (const auto& e : arr) {
-      std::string name(e.as_string());
-      if (!reg->contains(name)) return reg->unknown_message(name);
-      if (!seen.insert(name).second) return "lists \"" + name + "\" twice";
-    }
-    return std::nullopt;
-  };
-  config_.declare(std::move(providers));
-  config_.declare(keys::integer(n + ".retry.max_attempts", 3, "Calls per provider before failing over", 1, 10));
-  config_.declare(keys::integer(n + ".retry.base_delay_ms", 200, "First retry delay ceiling (full jitter)", 0, 60'000));
-  config_.declare(keys::integer(n + ".retry.max_delay_ms", 5'000, "Retry delay ceiling", 0, 600'000));
-  config_.declare(keys::integer(n + ".breaker.window", 20, "Calls remembered per provider", 1, 1000));
-  config_.declare(keys::integer(n + ".breaker.min_calls", 5, "Calls in the window before the breaker may open", 1, 1000));
-  config_.declare(keys::number(n + ".breaker.failure_rate", 0.5, "Failure share that opens the breaker", 0.01, 1.0));
-  config_.declare(keys::integer(n + ".breaker.open_ms", 30'000, "How long an open breaker skips its provider", 0, 3'600'000));
-  config_.declare(keys::integer(n + ".breaker.half_open_calls", 1, "Trial calls (and successes to close) when half-open", 1, 100));
-  config_.declare(keys::integer(n + ".connect_timeout_ms", 5'000, "Provider connect timeout", 1, 600'000));
-  config_.declare(keys::integer(n + ".timeout_ms", 15'000, "Provider request timeout, whole call", 1, 600'000));
+  config_.declare(providers_key_);
+  config_.declare(kRetryMaxAttempts(n), kRetryBaseDelayMs(n), kRetryMaxDelayMs(n));
+  config_.declare(kBreakerWindow(n), kBreakerMinCalls(n), kBreakerFailureRate(n), kBreakerOpenMs(n),
+                  kBreakerHalfOpenCalls(n));
+  config_.declare(kConnectTimeoutMs(n), kTimeoutMs(n));
   watch_id_ = config_.watch(n + ".", [this](const std::string&) { (void)reload(); });
 }
 
@@ -94,19 +82,18 @@ Channel<S, M>::~Channel() {
 
 template <typename S, typename M>
 Result<std::shared_ptr<const typename Channel<S, M>::Chain>> Channel<S, M>::build() const {
-  const std::string key = name_ + ".providers";
-  std::vector<std::string> names = config_.get_list(key);
+  const std::string& key = providers_key_.name();
+  std::vector<std::string> names = config_.get(providers_key_);
   if (names.empty()) return Status::invalid(key, "must name at least one provider");
-  resilience::RetryOptions ro{
-      .max_attempts = static_cast<int>(config_.get_int(name_ + ".retry.max_attempts")),
-      .base_delay = Millis(config_.get_int(name_ + ".retry.base_delay_ms")),
-      .max_delay = Millis(config_.get_int(name_ + ".retry.max_delay_ms"))};
-  resilience::BreakerOptions bo{
-      .window = static_cast<int>(config_.get_int(name_ + ".breaker.window")),
-      .min_calls = static_cast<int>(config_.get_int(name_ + ".breaker.min_calls")),
-      .failure_rate = config_.get_double(name_ + ".breaker.failure_rate"),
-      .open_for = Millis(config_.get_int(name_ + ".breaker.open_ms")),
-      .half_open_calls = static_cast<int>(config_.get_int(name_ + ".breaker.half_open_calls"))};
+  const std::string& n = name_;
+  resilience::RetryOptions ro{.max_attempts = static_cast<int>(config_.get(kRetryMaxAttempts, n)),
+                              .base_delay = Millis(config_.get(kRetryBaseDelayMs, n)),
+                              .max_delay = Millis(config_.get(kRetryMaxDelayMs, n))};
+  resilience::BreakerOptions bo{.window = static_cast<int>(config_.get(kBreakerWindow, n)),
+                                .min_calls = static_cast<int>(config_.get(kBreakerMinCalls, n)),
+                                .failure_rate = config_.get(kBreakerFailureRate, n),
+                                .open_for = Millis(config_.get(kBreakerOpenMs, n)),
+                                .half_open_calls = static_cast<int>(config_.get(kBreakerHalfOpenCalls, n))};
   auto chain = std::make_shared<Chain>(Chain{{}, resilience::RetryPolicy(ro, random_)});
   std::set<std::string> seen;
   for (const auto& name : names) {

@@ -81,6 +81,7 @@ class Channel {
   const Random random_;
   // Shared with the `<name>.providers` validator held by ConfigService.
   const std::shared_ptr<Registry<Sender>> registry_;
+  const config::Key<std::vector<std::string>> providers_key_;  // `<name>.providers`
   uint64_t watch_id_ = 0;
 
   std::atomic<std::shared_ptr<const Chain>> chain_;

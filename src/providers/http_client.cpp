@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "config/config.h"
+#include "providers/channel_keys.h"
 
 namespace sb::providers {
 namespace {
@@ -152,8 +153,8 @@ std::string trim_slash(std::string url) {
 
 HttpTimeouts timeouts_from(const config::ConfigService& config, const std::string& channel) {
   HttpTimeouts t;
-  if (int64_t v = config.get_int(channel + ".connect_timeout_ms"); v > 0) t.connect = Millis(v);
-  if (int64_t v = config.get_int(channel + ".timeout_ms"); v > 0) t.total = Millis(v);
+  if (int64_t v = config.get(kConnectTimeoutMs, channel); v > 0) t.connect = Millis(v);
+  if (int64_t v = config.get(kTimeoutMs, channel); v > 0) t.total = Millis(v);
   return t;
 }
 

@@ -60,7 +60,7 @@ std::string form_encode(const HeaderList& fields);
 std::string trim_slash(std::string url);
 // Per-channel timeouts from `<channel>.connect_timeout_ms` / `<channel>.timeout_ms`.
 HttpTimeouts timeouts_from(const config::ConfigService& config, const std::string& channel);
-// KeySpec validator: http:// or https:// URL.
+// Check for URL keys (providers/keys.h): http:// or https:// URL.
 std::optional<std::string> check_http_url(std::string_view url);
 
 }  // namespace sb::providers

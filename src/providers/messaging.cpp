@@ -5,9 +5,28 @@
 #include "providers/address.h"
 #include "providers/builtin.h"
 #include "providers/channel.h"
-#include "providers/keys.h"
 
 namespace sb::providers {
+
+namespace {
+// Read on every send: a change applies to the next message.
+const config::Key<std::string> kEmailFrom{
+    "email.from", "no-reply@localhost", "Default From: address, e.g. \"Acme <no-reply@acme.example>\"", config::hot,
+    config::check(
+        [](const std::string& v) -> std::optional<std::string> {
+          if (parse_mailbox(v)) return std::nullopt;
+          return "must be an email address";
+        },
+        "email address")};
+const config::Key<std::string> kSmsFrom{
+    "sms.from", "", "Default sender: E.164 number or alphanumeric id", config::hot,
+    config::check(
+        [](const std::string& s) -> std::optional<std::string> {
+          if (s.empty() || is_e164(s) || is_sender_id(s)) return std::nullopt;
+          return "must be an E.164 phone number or an alphanumeric sender id";
+        },
+        "E.164 number or sender id")};
+}  // namespace
 
 Messaging::Messaging(config::ConfigService& config, const Clock& clock, metrics::Registry* metrics,
                      std::string data_dir, MessagingOptions options)
@@ -17,20 +36,7 @@ Messaging::Messaging(config::ConfigService& config, const Clock& clock, metrics:
                                                                   options.sleeper, options.random)),
       sms_(std::make_unique<Channel<SmsSender, SmsMessage>>("sms", config, clock, metrics,
                                                             options.sleeper, options.random)) {
-  config::KeySpec email_from = keys::string("email.from", "no-reply@localhost",
-                                            "Default From: address, e.g. \"Acme <no-reply@acme.example>\"");
-  email_from.validate = [](const boost::json::value& v) -> std::optional<std::string> {
-    if (parse_mailbox(v.as_string())) return std::nullopt;
-    return "must be an email address";
-  };
-  config_.declare(std::move(email_from));
-  config::KeySpec sms_from = keys::string("sms.from", "", "Default sender: E.164 number or alphanumeric id");
-  sms_from.validate = [](const boost::json::value& v) -> std::optional<std::string> {
-    auto s = v.as_string();
-    if (s.empty() || is_e164(s) || is_sender_id(s)) return std::nullopt;
-    return "must be an E.164 phone number or an alphanumeric sender id";
-  };
-  config_.declare(std::move(sms_from));
+  config_.declare(kEmailFrom, kSmsFrom);
 
   if (options.register_builtins) {
     ProviderEnv env{data_dir_, &clock};
@@ -46,13 +52,13 @@ Messaging::Messaging(config::ConfigService& config, const Clock& clock, metrics:
 Messaging::~Messaging() = default;
 
 Result<Receipt> Messaging::send_email(EmailMessage m) const {
-  if (m.from.empty()) m.from = config_.get_string("email.from");
+  if (m.from.empty()) m.from = config_.get(kEmailFrom);
   SB_TRY(validate_email(m, /*require_from=*/true));
   return email_->send(m);
 }
 
 Result<Receipt> Messaging::send_sms(SmsMessage m) const {
-  if (m.from.empty()) m.from = config_.get_string("sms.from");
+  if (m.from.empty()) m.from = config_.get(kSmsFrom);
   SB_TRY(validate_sms(m, /*require_from=*/false));
   return sms_->send(m);
 }

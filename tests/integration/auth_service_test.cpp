@@ -473,7 +473,7 @@ TEST(IdentityConfig, TemplateKeysAreValidatedAndReachAuthOptions) {
   }
   EXPECT_TRUE(c.validate("identity.templates.verify_email_subject", boost::json::value("Hi")));
   EXPECT_FALSE(c.validate("identity.purge_interval_s", boost::json::value(59)));
-  EXPECT_EQ(c.get_int("identity.purge_interval_s"), 3600);
+  EXPECT_EQ(c.get(app::identity_keys::kPurgeInterval), 3600);
 
   // Environment rejects a bad template naming the key…
   std::string bad_env = "SWITCHBOARD_IDENTITY__TEMPLATES__OTP_SMS=no code";

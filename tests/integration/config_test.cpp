@@ -14,19 +14,19 @@ namespace {
 
 namespace bj = boost::json;
 
+const Key<std::string> kListen{"server.listen", "127.0.0.1:8080", "listen"};
+const Key<int64_t> kMaxBody{"http.max_body_bytes", 1024, "limit", at_least(10)};
+const Key<std::vector<std::string>> kProviders{"email.providers", {"console"}, "chain", hot};
+const Family<std::string> kSendgrid{"email.sendgrid.{}", "", "sendgrid settings", hot};
+const Key<std::string> kApiKey{"email.sendgrid.api_key", "", "key", secret, hot};
+const Key<bool> kFeatureOn{"feature.on", false, "flag", hot};
+
 class ConfigTest : public ::testing::TestWithParam<store::Engine> {
  protected:
   ConfigTest() : db(sb::test::open_test_db(GetParam())), log(*db, clock), config(db.get(), &log, clock) {
-    config.declare({"server.listen", Type::kString, "127.0.0.1:8080", "listen"});
-    config.declare({"http.max_body_bytes", Type::kInt, 1024, "limit", false,
-                    [](const bj::value& v) -> std::optional<std::string> {
-                      if (v.to_number<int64_t>() < 10) return "must be at least 10";
-                      return std::nullopt;
-                    }});
-    config.declare({"email.providers", Type::kStringList, bj::array{"console"}, "chain"});
-    config.declare({"email.sendgrid.*", Type::kString, nullptr, "sendgrid settings"});
-    config.declare({"email.sendgrid.api_key", Type::kString, nullptr, "key", true});
-    config.declare({"feature.on", Type::kBool, false, "flag"});
+    config.declare(kListen, kMaxBody, kProviders, kApiKey, kFeatureOn);
+    config.declare(kSendgrid);
+    EXPECT_TRUE(config.set_master_key(std::string(32, 'm')));
   }
   ManualClock clock;
   sb::test::TestDb db;
@@ -36,10 +36,10 @@ class ConfigTest : public ::testing::TestWithParam<store::Engine> {
 };
 
 TEST_P(ConfigTest, LayersApplyInOrderDefaultsFileEnvRuntime) {
-  EXPECT_EQ(config.get_string("server.listen"), "127.0.0.1:8080");
+  EXPECT_EQ(config.get(kListen), "127.0.0.1:8080");
   std::ofstream(dir.file("c.toml")) << "[server]\nlisten = \"0.0.0.0:1\"\n[http]\nmax_body_bytes = 2048\n";
   ASSERT_TRUE(config.load_file(dir.file("c.toml")));
-  EXPECT_EQ(config.get_string("server.listen"), "0.0.0.0:1");
+  EXPECT_EQ(config.get(kListen), "0.0.0.0:1");
   EXPECT_EQ(config.entry("server.listen")->layer, Layer::kFile);
   std::vector<std::string> env_s = {"SWITCHBOARD_SERVER__LISTEN=1.2.3.4:5", "SWITCHBOARD_EMAIL__PROVIDERS=sendgrid, smtp",
                                     "SWITCHBOARD_ADMIN_KEY=ignored", "HOME=/root"};
@@ -47,13 +47,13 @@ TEST_P(ConfigTest, LayersApplyInOrderDefaultsFileEnvRuntime) {
   for (auto& s : env_s) env.push_back(s.data());
   env.push_back(nullptr);
   ASSERT_TRUE(config.load_env(env.data()));
-  EXPECT_EQ(config.get_string("server.listen"), "1.2.3.4:5");
-  EXPECT_EQ(config.get_list("email.providers"), (std::vector<std::string>{"sendgrid", "smtp"}));
-  EXPECT_EQ(config.get_int("http.max_body_bytes"), 2048);
+  EXPECT_EQ(config.get(kListen), "1.2.3.4:5");
+  EXPECT_EQ(config.get(kProviders), (std::vector<std::string>{"sendgrid", "smtp"}));
+  EXPECT_EQ(config.get(kMaxBody), 2048);
   ASSERT_TRUE(config.set("server.listen", "9.9.9.9:9", "test"));
-  EXPECT_EQ(config.get_string("server.listen"), "9.9.9.9:9");
+  EXPECT_EQ(config.get(kListen), "9.9.9.9:9");
   ASSERT_TRUE(config.unset("server.listen", "test"));
-  EXPECT_EQ(config.get_string("server.listen"), "1.2.3.4:5");
+  EXPECT_EQ(config.get(kListen), "1.2.3.4:5");
   EXPECT_EQ(config.unset("server.listen", "test").code(), Code::kNotFound);
 }
 
@@ -90,23 +90,22 @@ TEST_P(ConfigTest, RuntimeChangesPersistEmitEventsAndNotifyWatchers) {
 
   // A second instance on the same Db sees the value at start and applies later changes from the log.
   ConfigService other(db.get(), &log, clock);
-  other.declare({"email.providers", Type::kStringList, bj::array{"console"}, "chain"});
-  other.declare({"feature.on", Type::kBool, false, "flag"});
+  other.declare(kProviders, kFeatureOn);
   ASSERT_TRUE(other.load_runtime());
-  EXPECT_EQ(other.get_list("email.providers"), (std::vector<std::string>{"sendgrid", "console"}));
+  EXPECT_EQ(other.get(kProviders), (std::vector<std::string>{"sendgrid", "console"}));
   std::vector<std::string> other_seen;
   other.watch("feature.", [&](const std::string& k) { other_seen.push_back(k); });
   ASSERT_TRUE(config.set("feature.on", false, "t"));
   auto latest = log.read({"config.updated", "", evs->back().sequence, 10});
   ASSERT_EQ(latest->size(), 1u);
   other.apply_event(*events::parse_stored(latest->front().sequence, latest->front().envelope));
-  EXPECT_FALSE(other.get_bool("feature.on"));
+  EXPECT_FALSE(other.get(kFeatureOn));
   EXPECT_EQ(other_seen, (std::vector<std::string>{"feature.on"}));
 }
 
 TEST_P(ConfigTest, SecretsAreRedactedInListingsAndEvents) {
   ASSERT_TRUE(config.set("email.sendgrid.api_key", "SG.super-secret", "t"));
-  EXPECT_EQ(config.get_string("email.sendgrid.api_key"), "SG.super-secret");
+  EXPECT_EQ(config.get(kApiKey), "SG.super-secret");
   EXPECT_EQ(config.entry("email.sendgrid.api_key")->value.as_string(), "********");
   for (auto& e : config.list("email.")) {
     if (e.key == "email.sendgrid.api_key") {

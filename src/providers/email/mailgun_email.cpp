@@ -53,25 +53,29 @@ class MailgunEmail final : public EmailSender {
   const HttpTimeouts timeouts_;
 };
 
+const config::Key<std::string> kApiKey{"email.mailgun.api_key", "", "Mailgun private API key", config::secret,
+                                       config::hot};
+const config::Key<std::string> kDomain{"email.mailgun.domain", "", "Sending domain, e.g. mg.example.com", config::hot};
+const config::Key<std::string> kBaseUrl{"email.mailgun.base_url", "https://api.mailgun.net",
+                                        "API base URL; EU region: https://api.eu.mailgun.net", keys::kHttpUrl,
+                                        config::hot};
+
 }  // namespace
 
 Factory<EmailSender> mailgun_factory(const ProviderEnv&) {
   return {
       .name = "mailgun",
       .description = "Mailgun Messages API (US or EU region via base_url)",
-      .keys = {keys::secret("email.mailgun.api_key", "Mailgun private API key"),
-               keys::string("email.mailgun.domain", "", "Sending domain, e.g. mg.example.com"),
-               keys::url("email.mailgun.base_url", "https://api.mailgun.net",
-                         "API base URL; EU region: https://api.eu.mailgun.net")},
+      .keys = {kApiKey.spec(), kDomain.spec(), kBaseUrl.spec()},
       .create = [](const config::ConfigService& c) -> Result<std::unique_ptr<EmailSender>> {
-        std::string key = c.get_string("email.mailgun.api_key");
-        std::string domain = c.get_string("email.mailgun.domain");
+        std::string key = c.get(kApiKey);
+        std::string domain = c.get(kDomain);
         if (key.empty())
-          return Status::invalid("email.mailgun.api_key", "is required when email.providers includes mailgun");
+          return Status::invalid(kApiKey.name(), "is required when email.providers includes mailgun");
         if (domain.empty() || domain.find_first_of("/?#% ") != std::string::npos)
-          return Status::invalid("email.mailgun.domain", "is required when email.providers includes mailgun");
+          return Status::invalid(kDomain.name(), "is required when email.providers includes mailgun");
         return std::unique_ptr<EmailSender>(std::make_unique<MailgunEmail>(
-            c.get_string("email.mailgun.base_url"), domain, key, timeouts_from(c, "email")));
+            c.get(kBaseUrl), domain, key, timeouts_from(c, "email")));
       },
   };
 }

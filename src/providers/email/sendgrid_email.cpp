@@ -70,21 +70,24 @@ class SendgridEmail final : public EmailSender {
   const HttpTimeouts timeouts_;
 };
 
+const config::Key<std::string> kApiKey{"email.sendgrid.api_key", "", "SendGrid API key (Mail Send permission)",
+                                       config::secret, config::hot};
+const config::Key<std::string> kBaseUrl{"email.sendgrid.base_url", "https://api.sendgrid.com",
+                                        "API base URL (tests point it at a stand-in)", keys::kHttpUrl, config::hot};
+
 }  // namespace
 
 Factory<EmailSender> sendgrid_factory(const ProviderEnv&) {
   return {
       .name = "sendgrid",
       .description = "SendGrid v3 Mail Send API",
-      .keys = {keys::secret("email.sendgrid.api_key", "SendGrid API key (Mail Send permission)"),
-               keys::url("email.sendgrid.base_url", "https://api.sendgrid.com",
-                         "API base URL (tests point it at a stand-in)")},
+      .keys = {kApiKey.spec(), kBaseUrl.spec()},
       .create = [](const config::ConfigService& c) -> Result<std::unique_ptr<EmailSender>> {
-        std::string key = c.get_string("email.sendgrid.api_key");
+        std::string key = c.get(kApiKey);
         if (key.empty())
-          return Status::invalid("email.sendgrid.api_key", "is required when email.providers includes sendgrid");
+          return Status::invalid(kApiKey.name(), "is required when email.providers includes sendgrid");
         return std::unique_ptr<EmailSender>(std::make_unique<SendgridEmail>(
-            c.get_string("email.sendgrid.base_url"), key, timeouts_from(c, "email")));
+            c.get(kBaseUrl), key, timeouts_from(c, "email")));
       },
   };
 }

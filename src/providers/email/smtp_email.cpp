@@ -126,39 +126,38 @@ class SmtpEmail final : public EmailSender {
   std::string url_;  // set in the constructor, then immutable
 };
 
+const config::Key<std::string> kHost{"email.smtp.host", "", "Relay host name or IP", config::hot};
+const config::Key<int64_t> kPort{"email.smtp.port", 0, "Port; 0 = 25 / 587 / 465 by tls mode", config::between(0, 65535),
+                                 config::hot};
+const config::Key<std::string> kTls{"email.smtp.tls", "starttls",
+                                    "none | starttls (required upgrade) | tls (implicit, smtps://)",
+                                    config::one_of({"none", "starttls", "tls"}), config::hot};
+const config::Key<std::string> kUsername{"email.smtp.username", "", "AUTH user; empty = no AUTH", config::hot};
+const config::Key<std::string> kPassword{"email.smtp.password", "", "AUTH password", config::secret, config::hot};
+const config::Key<std::string> kCaFile{"email.smtp.ca_file", "", "PEM file of CAs to trust instead of the system store",
+                                       config::hot};
+const config::Key<bool> kInsecureSkipVerify{"email.smtp.insecure_skip_verify", false,
+                                            "Accept any certificate (self-signed dev/test relays only)", config::hot};
+
 }  // namespace
 
 Factory<EmailSender> smtp_factory(const ProviderEnv& env) {
-  config::KeySpec tls = keys::string("email.smtp.tls", "starttls",
-                                     "none | starttls (required upgrade) | tls (implicit, smtps://)");
-  tls.validate = [](const boost::json::value& v) -> std::optional<std::string> {
-    auto s = v.as_string();
-    if (s == "none" || s == "starttls" || s == "tls") return std::nullopt;
-    return "must be one of none, starttls, tls";
-  };
   return {
       .name = "smtp",
       .description = "Any SMTP relay (plain, STARTTLS or implicit TLS, optional AUTH)",
-      .keys = {keys::string("email.smtp.host", "", "Relay host name or IP"),
-               keys::integer("email.smtp.port", 0, "Port; 0 = 25 / 587 / 465 by tls mode", 0, 65535),
-               std::move(tls),
-               keys::string("email.smtp.username", "", "AUTH user; empty = no AUTH"),
-               keys::secret("email.smtp.password", "AUTH password"),
-               keys::string("email.smtp.ca_file", "", "PEM file of CAs to trust instead of the system store"),
-               keys::boolean("email.smtp.insecure_skip_verify", false,
-                             "Accept any certificate (self-signed dev/test relays only)")},
+      .keys = {kHost.spec(), kPort.spec(), kTls.spec(), kUsername.spec(), kPassword.spec(), kCaFile.spec(),
+               kInsecureSkipVerify.spec()},
       .create = [env](const config::ConfigService& c) -> Result<std::unique_ptr<EmailSender>> {
         SmtpSettings s;
-        s.host = c.get_string("email.smtp.host");
+        s.host = c.get(kHost);
         if (s.host.empty() || s.host.find_first_of("/?#@ ") != std::string::npos)
-          return Status::invalid("email.smtp.host", "is required when email.providers includes smtp");
-        s.port = static_cast<int>(c.get_int("email.smtp.port"));
-        s.tls = c.get_string("email.smtp.tls");
-        if (s.tls.empty()) s.tls = "starttls";
-        s.username = c.get_string("email.smtp.username");
-        s.password = c.get_string("email.smtp.password");
-        s.ca_file = c.get_string("email.smtp.ca_file");
-        s.insecure = c.get_bool("email.smtp.insecure_skip_verify");
+          return Status::invalid(kHost.name(), "is required when email.providers includes smtp");
+        s.port = static_cast<int>(c.get(kPort));
+        s.tls = c.get(kTls);
+        s.username = c.get(kUsername);
+        s.password = c.get(kPassword);
+        s.ca_file = c.get(kCaFile);
+        s.insecure = c.get(kInsecureSkipVerify);
         s.timeouts = timeouts_from(c, "email");
         return std::unique_ptr<EmailSender>(std::make_unique<SmtpEmail>(std::move(s), *env.clock));
       },

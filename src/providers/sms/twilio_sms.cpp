@@ -49,28 +49,31 @@ class TwilioSms final : public SmsSender {
   const HttpTimeouts timeouts_;
 };
 
+const config::Key<std::string> kAccountSid{"sms.twilio.account_sid", "", "Account SID (AC...)", config::hot};
+const config::Key<std::string> kAuthToken{"sms.twilio.auth_token", "", "Auth token", config::secret, config::hot};
+const config::Key<std::string> kMessagingServiceSid{
+    "sms.twilio.messaging_service_sid", "",
+    "Messaging Service SID used when a message has no from and sms.from is unset", config::hot};
+const config::Key<std::string> kBaseUrl{"sms.twilio.base_url", "https://api.twilio.com",
+                                        "API base URL (tests point it at a stand-in)", keys::kHttpUrl, config::hot};
+
 }  // namespace
 
 Factory<SmsSender> twilio_factory(const ProviderEnv&) {
   return {
       .name = "twilio",
       .description = "Twilio Programmable Messaging API",
-      .keys = {keys::string("sms.twilio.account_sid", "", "Account SID (AC...)"),
-               keys::secret("sms.twilio.auth_token", "Auth token"),
-               keys::string("sms.twilio.messaging_service_sid", "",
-                            "Messaging Service SID used when a message has no from and sms.from is unset"),
-               keys::url("sms.twilio.base_url", "https://api.twilio.com",
-                         "API base URL (tests point it at a stand-in)")},
+      .keys = {kAccountSid.spec(), kAuthToken.spec(), kMessagingServiceSid.spec(), kBaseUrl.spec()},
       .create = [](const config::ConfigService& c) -> Result<std::unique_ptr<SmsSender>> {
-        std::string sid = c.get_string("sms.twilio.account_sid");
-        std::string token = c.get_string("sms.twilio.auth_token");
+        std::string sid = c.get(kAccountSid);
+        std::string token = c.get(kAuthToken);
         if (sid.empty() || sid.find_first_of("/?#% ") != std::string::npos)
-          return Status::invalid("sms.twilio.account_sid", "is required when sms.providers includes twilio");
+          return Status::invalid(kAccountSid.name(), "is required when sms.providers includes twilio");
         if (token.empty())
-          return Status::invalid("sms.twilio.auth_token", "is required when sms.providers includes twilio");
+          return Status::invalid(kAuthToken.name(), "is required when sms.providers includes twilio");
         return std::unique_ptr<SmsSender>(std::make_unique<TwilioSms>(
-            c.get_string("sms.twilio.base_url"), sid, token,
-            c.get_string("sms.twilio.messaging_service_sid"), timeouts_from(c, "sms")));
+            c.get(kBaseUrl), sid, token,
+            c.get(kMessagingServiceSid), timeouts_from(c, "sms")));
       },
   };
 }

@@ -39,20 +39,23 @@ class WebhookSms final : public SmsSender {
   const HttpTimeouts timeouts_;
 };
 
+const config::Key<std::string> kUrl{"sms.webhook.url", "", "Endpoint that receives the JSON POST", config::hot};
+const config::Key<std::string> kToken{"sms.webhook.token", "", "Optional bearer token sent as Authorization",
+                                      config::secret, config::hot};
+
 }  // namespace
 
 Factory<SmsSender> webhook_factory(const ProviderEnv&) {
   return {
       .name = "webhook",
       .description = "Generic JSON POST {to, from, body} to your own SMS gateway",
-      .keys = {keys::string("sms.webhook.url", "", "Endpoint that receives the JSON POST"),
-               keys::secret("sms.webhook.token", "Optional bearer token sent as Authorization")},
+      .keys = {kUrl.spec(), kToken.spec()},
       .create = [](const config::ConfigService& c) -> Result<std::unique_ptr<SmsSender>> {
-        std::string url = c.get_string("sms.webhook.url");
-        if (url.empty()) return Status::invalid("sms.webhook.url", "is required when sms.providers includes webhook");
-        if (auto bad = check_http_url(url)) return Status::invalid("sms.webhook.url", *bad);
+        std::string url = c.get(kUrl);
+        if (url.empty()) return Status::invalid(kUrl.name(), "is required when sms.providers includes webhook");
+        if (auto bad = check_http_url(url)) return Status::invalid(kUrl.name(), *bad);
         return std::unique_ptr<SmsSender>(std::make_unique<WebhookSms>(
-            url, c.get_string("sms.webhook.token"), timeouts_from(c, "sms")));
+            url, c.get(kToken), timeouts_from(c, "sms")));
       },
   };
 }

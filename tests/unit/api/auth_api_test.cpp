@@ -41,7 +41,7 @@ TEST_F(Fixture, AddingASecondFactorOrAPhoneNeedsARecentSignIn) {
   }
   // The window is runtime configuration.
   config.load_env(std::vector<char*>{const_cast<char*>("SWITCHBOARD_IDENTITY__REAUTH_WINDOW_S=3600"), nullptr}.data());
-  EXPECT_EQ(config.get_int("identity.reauth_window_s"), 3600);
+  EXPECT_EQ(config.get(kReauthWindow), 3600);
 }
 
 }  // namespace
