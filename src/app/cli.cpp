@@ -11,7 +11,9 @@
 #include "app/app.h"
 #include "app/cli_identity.h"
 #include "config/config.h"
+#include "config/describe.h"
 #include "core/ids.h"
+#include "core/log.h"
 #include "core/json.h"
 #include "events/event_log.h"
 #include "identity/api_keys.h"
@@ -65,6 +67,9 @@ int run_cli(int argc, char** argv, char** envp) {
   auto* clist = cfg->add_subcommand("list", "List keys and effective values");
   clist->add_option("--prefix", prefix);
   for (auto* c : {cget, cset, cunset, clist}) add_common(c);
+  bool markdown = false;
+  auto* cdescribe = cfg->add_subcommand("describe", "List every declared key: type, default, when it applies, secret");
+  cdescribe->add_flag("--markdown", markdown, "As docs/configuration.md (the file is generated this way)");
 
   auto* ev = cli.add_subcommand("events", "Publish and follow events");
   ev->require_subcommand(1);
@@ -91,6 +96,17 @@ int run_cli(int argc, char** argv, char** envp) {
     return cli.exit(e);
   }
   if (cli.got_subcommand("version")) return 0;
+
+  if (*cdescribe) {
+    // Declarations only: no file, environment or database, so the output
+    // (and docs/configuration.md) is the same on every machine.
+    log::init({"warn", false, true});  // stdout is the document
+    App app(opts, envp);
+    app.declare_keys();
+    auto keys = app.config().declared();
+    std::fputs((markdown ? config::describe_markdown(keys) : config::describe_text(keys)).c_str(), stdout);
+    return 0;
+  }
 
   opts.serving = static_cast<bool>(*serve);
   if (*serve) {
