@@ -3,11 +3,12 @@
 #   make test   install what tests need, build, run every test (unit, integration, e2e)
 #   make build  build build/switchboard
 #   make bench  build the benchmarks and print figures next to their peers
+#   make config-docs  regenerate docs/configuration.md from the key declarations
 BUILD ?= build
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: deps build run test bench clean configure
+.PHONY: deps build run test bench clean configure config-docs
 
 deps:
 	@scripts/install-deps.sh
@@ -30,6 +31,9 @@ bench: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSB_BUILD_BENCH=ON
 	@cmake --build $(BUILD) -j $(JOBS)
 	@bench/run.sh $(BUILD)
+
+config-docs: build
+	@$(BUILD)/switchboard config describe --markdown > docs/configuration.md
 
 clean:
 	rm -rf $(BUILD)
