@@ -205,7 +205,11 @@ void Pipeline::handle(Request& req, Respond respond) {
       return;
     }
     if (route.access == Access::kPermission) {
-      if (Status st = impl_->auth->authorize(*who, route.permission); !st) {
+      std::string scoped;  // stays empty (no allocation) on routes without a scope
+      if (route.scope)
+        if (std::string sc = route.scope(req); !sc.empty()) scoped = route.permission + ":" + sc;
+      const std::string& needed = scoped.empty() ? route.permission : scoped;
+      if (Status st = impl_->auth->authorize(*who, needed); !st) {
         reply(problem(st, req.request_id));
         return;
       }

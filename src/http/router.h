@@ -25,6 +25,10 @@ struct Route {
   Access access = Access::kPermission;
   std::string permission;  // "resource:action" for kPermission
   std::string rate_group;  // rate-limit rules that apply ("auth.login"); empty = the default group
+  // Narrows `permission` per request: when set and it returns a non-empty
+  // scope, the caller needs "<permission>:<scope>" (access/permission.h), so
+  // "config:read:app.*" can read app.* keys and nothing else.
+  std::string (*scope)(const Request& req) = nullptr;
 };
 
 struct Match {

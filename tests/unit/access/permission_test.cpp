@@ -7,13 +7,15 @@ namespace sb::access {
 namespace {
 
 TEST(Permission, AcceptsResourceActionAndWildcards) {
-  for (const char* p : {"rooms:read", "flags.admin:write", "a_b-c.d:x-1", "*", "*:read", "rooms:*", "*:*", "0:9"})
+  for (const char* p : {"rooms:read", "flags.admin:write", "a_b-c.d:x-1", "*", "*:read", "rooms:*", "*:*", "0:9",
+                        "config:read:app.*", "config:read:app.checkout.limits", "config:*:app.*", "a:b:c", "a:b:*"})
     EXPECT_TRUE(validate_permission(p, "/p")) << p;
 }
 
 TEST(Permission, RejectsMalformedNamingTheField) {
-  for (const char* p : {"", "rooms", "Rooms:read", "rooms:Read", "rooms:", ":read", "a:b:c", "room*:read",
-                        "rooms:re*", "**", "rooms read:x", "rooms:read ", "ä:read"}) {
+  for (const char* p : {"", "rooms", "Rooms:read", "rooms:Read", "rooms:", ":read", "a:b:c:d", "room*:read",
+                        "rooms:re*", "**", "rooms read:x", "rooms:read ", "ä:read", "a:b:", "a:b:App", "a:b:app*",
+                        "a:b:.app", "a:b:app..x", "a:b:app.", "a:b:.*", "a:b:app.*.x"}) {
     Status s = validate_permission(p, "/permissions/3");
     ASSERT_FALSE(s) << p;
     EXPECT_EQ(s.code(), Code::kInvalidArgument);
@@ -45,6 +47,41 @@ TEST(Permission, WildcardInRequiredIsLiteral) {
   EXPECT_TRUE(permission_matches("*:*", "rooms:*"));
   EXPECT_FALSE(permission_matches("*:*", "*"));
   EXPECT_FALSE(permission_matches("rooms:*", "*"));
+}
+
+TEST(Permission, AScopedGrantHoldsOnlyItsOwnScope) {
+  // config:read:app.* is what an application is granted to read its own keys.
+  EXPECT_TRUE(permission_matches("config:read:app.*", "config:read:app.checkout"));
+  EXPECT_TRUE(permission_matches("config:read:app.*", "config:read:app.checkout.limits"));
+  EXPECT_TRUE(permission_matches("config:read:app.*", "config:read:app.*"));           // a listing of app.
+  EXPECT_TRUE(permission_matches("config:read:app.*", "config:read:app.check*"));      // a listing of app.check
+  EXPECT_FALSE(permission_matches("config:read:app.*", "config:read:app"));            // not a key under app.
+  EXPECT_FALSE(permission_matches("config:read:app.*", "config:read:apple.x"));
+  EXPECT_FALSE(permission_matches("config:read:app.*", "config:read:app*"));           // would list apple.*
+  EXPECT_FALSE(permission_matches("config:read:app.*", "config:read:email.from"));
+  EXPECT_FALSE(permission_matches("config:read:app.*", "config:read"));                // never the whole
+  EXPECT_FALSE(permission_matches("config:read:app.*", "config:write:app.x"));
+  EXPECT_TRUE(permission_matches("config:read:app.x", "config:read:app.x"));
+  EXPECT_FALSE(permission_matches("config:read:app.x", "config:read:app.x.y"));       // no prefix without .*
+  EXPECT_FALSE(permission_matches("config:read:app.x", "config:read:app.*"));         // literal wildcard
+  // Unscoped grants and wildcards hold every scope.
+  EXPECT_TRUE(permission_matches("config:read", "config:read:app.x"));
+  EXPECT_TRUE(permission_matches("config:*", "config:read:app.x"));
+  EXPECT_TRUE(permission_matches("*:read", "config:read:email.from"));
+  EXPECT_TRUE(permission_matches("config:read:*", "config:read"));
+  EXPECT_TRUE(permission_matches("*", "config:read:app.x"));
+}
+
+TEST(EffectivePermissions, AScopedDenyRefusesEveryRequestThatOverlapsIt) {
+  EffectivePermissions e;
+  e.allow = {"config:read"};
+  e.deny = {"config:read:app.billing.*"};
+  EXPECT_TRUE(e.allows("config:read:app.checkout"));
+  EXPECT_TRUE(e.allows("config:read:email.from"));
+  EXPECT_FALSE(e.allows("config:read:app.billing.key"));
+  EXPECT_FALSE(e.allows("config:read:app.*"));  // a listing would include app.billing.*
+  EXPECT_FALSE(e.allows("config:read"));        // so would the whole
+  EXPECT_TRUE(e.allows("config:read:app.check*"));
 }
 
 TEST(EffectivePermissions, AllowsWhatAGrantMatches) {

@@ -21,8 +21,10 @@ class FixedAuth : public Authenticator {
     if (req.header("authorization") == "Bearer reader") return Principal{"user:7", "7", "s1"};
     return Status::unauthenticated("bad key");
   }
+  std::string last_permission;  // what the pipeline asked for last
   Status authorize(const Principal& who, const std::string& permission) override {
-    if (who.name == "admin-key:1" || permission == "things:read") return {};
+    last_permission = permission;
+    if (who.name == "admin-key:1" || permission == "things:read" || permission == "things:read:mine.x") return {};
     return Status::permission_denied("missing permission " + permission);
   }
 };
@@ -103,6 +105,30 @@ TEST_F(Fixture, PermissionRoutesAre403WithoutThePermissionAndAuthenticatedRoutes
   Response me = call("GET", "/v1/me", {{"authorization", "Bearer reader"}});
   EXPECT_EQ(me.status, 200);
   EXPECT_EQ(me.body, R"({"user":"7"})");
+}
+
+TEST_F(Fixture, ARouteScopeNarrowsThePermissionPerRequest) {
+  Router scoped;
+  scoped.add({"GET", "/v1/scoped/{key}", sync([](Request&) { return Response::json(200, "{}"); }),
+              Access::kPermission, "things:read", "", [](const Request& r) { return r.params.at("key"); }});
+  Pipeline p(scoped, &auth, &metrics, clock, PipelineOptions{false});
+  auto get = [&](const std::string& path) {
+    Request req;
+    req.method = "GET";
+    req.path = path;
+    req.headers = {{"authorization", "Bearer reader"}};
+    Response out;
+    p.handle(req, [&](Response r) { out = std::move(r); });
+    return out;
+  };
+  EXPECT_EQ(get("/v1/scoped/mine.x").status, 200);
+  EXPECT_EQ(auth.last_permission, "things:read:mine.x");
+  Response denied = get("/v1/scoped/other.y");
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_NE(denied.body.find("things:read:other.y"), std::string::npos) << denied.body;
+  // Routes without a scope ask for their permission as written.
+  EXPECT_EQ(call("GET", "/v1/things/1", {{"authorization", "Bearer reader"}}).status, 200);
+  EXPECT_EQ(auth.last_permission, "things:read");
 }
 
 TEST_F(Fixture, OptionalAuthRoutesServeAnonymousCallersButRefuseABadCredential) {
