@@ -1,8 +1,11 @@
 #include "api/config_api.h"
 
 #include "api/json_body.h"
+#include "api/sse_stream.h"
 #include "config/config.h"
 #include "core/json.h"
+#include "events/event.h"
+#include "events/event_log.h"
 
 namespace sb::api {
 
@@ -10,9 +13,25 @@ namespace bj = boost::json;
 
 namespace {
 bj::object entry_json(const config::Entry& e) {
-  return {{"key", e.key}, {"value", e.value}, {"layer", config::layer_name(e.layer)}, {"secret", e.secret}};
+  bj::object o{{"key", e.key},
+               {"value", e.value},
+               {"layer", config::layer_name(e.layer)},
+               {"secret", e.secret},
+               {"applies", config::apply_name(e.apply)}};
+  if (!e.schema.is_null()) o["schema"] = e.schema;
+  return o;
 }
 }  // namespace
+
+std::string config_key_scope(const http::Request& req) {
+  auto it = req.params.find("key");
+  return it == req.params.end() ? std::string() : it->second;
+}
+
+std::string config_prefix_scope(const http::Request& req) {
+  auto prefix = req.query_param("prefix");
+  return prefix && !prefix->empty() ? std::string(*prefix) + "*" : std::string();
+}
 
 http::Response list_config(const Services& s, http::Request& req) {
   bj::array out;
@@ -32,7 +51,14 @@ http::Response get_config(const Services& s, http::Request& req) {
   out += bj::serialize(e->value);
   out += ",\"layer\":";
   json::append_quoted(out, config::layer_name(e->layer));
-  out += e->secret ? ",\"secret\":true}" : ",\"secret\":false}";
+  out += e->secret ? ",\"secret\":true" : ",\"secret\":false";
+  out += ",\"applies\":";
+  json::append_quoted(out, config::apply_name(e->apply));
+  if (!e->schema.is_null()) {
+    out += ",\"schema\":";
+    out += bj::serialize(e->schema);
+  }
+  out += '}';
   return http::Response::json(200, std::move(out));
 }
 
@@ -41,9 +67,14 @@ http::Response put_config(const Services& s, http::Request& req) {
   if (!body.ok()) return error_response(body.status(), req);
   if (!body->is_object() || !body->get_object().contains("value"))
     return error_response(Status::invalid("/value", "is required: send {\"value\": …}"), req);
+  const auto& o = body->get_object();
+  for (const auto& kv : o)
+    if (kv.key() != "value" && kv.key() != "schema")
+      return error_response(Status::invalid("/" + std::string(kv.key()), "is not a field: send value and, for app.* keys, schema"), req);
+  std::optional<bj::value> schema;
+  if (const bj::value* sc = o.if_contains("schema")) schema = *sc;
   const std::string& key = req.params["key"];
-  if (Status st = s.config->set(key, body->get_object().at("value"), req.principal); !st)
-    return error_response(st, req);
+  if (Status st = s.config->set(key, o.at("value"), req.principal, schema); !st) return error_response(st, req);
   auto e = s.config->entry(key);
   return json_response(200, entry_json(*e));
 }
@@ -51,6 +82,47 @@ http::Response put_config(const Services& s, http::Request& req) {
 http::Response delete_config(const Services& s, http::Request& req) {
   if (Status st = s.config->unset(req.params["key"], req.principal); !st) return error_response(st, req);
   return http::Response{204, {}, {}, nullptr};
+}
+
+namespace {
+
+// One config.updated event as a watcher sees it: the key, what happened, the
+// value now in force and its layer. A set carries the value from the event
+// (already redacted when secret); after an unset the value falls back to this
+// instance's file, environment or default, which never change at run time.
+std::string change_frame(const config::ConfigService& config, const std::string& prefix,
+                         const events::StoredEvent& stored) {
+  auto e = events::parse_stored(stored.sequence, stored.envelope);
+  if (!e.ok() || e->subject.compare(0, prefix.size(), prefix) != 0) return "";
+  auto data = json::parse(e->data_json);
+  if (!data.ok() || !data->is_object()) return "";
+  const bj::object& d = data->get_object();
+  const bj::value* action = d.if_contains("action");
+  bj::object out{{"key", e->subject}, {"action", action ? *action : bj::value("set")}};
+  if (action && action->is_string() && action->get_string() == "unset") {
+    auto fallback = config.static_entry(e->subject);
+    if (!fallback.ok()) return "";  // a key this version no longer declares
+    out["value"] = fallback->value;
+    out["layer"] = config::layer_name(fallback->layer);
+  } else {
+    const bj::value* v = d.if_contains("value");
+    // Belt and braces: the payload is redacted at the source already.
+    out["value"] = config.is_secret(e->subject) ? bj::value("********") : (v ? *v : bj::value(nullptr));
+    out["layer"] = "runtime";
+  }
+  return sse_frame(stored.sequence, "config.updated", bj::serialize(out));
+}
+
+}  // namespace
+
+http::Response watch_config(const Services& s, http::Request& req) {
+  std::string prefix(req.query_param("prefix").value_or(""));
+  auto after = sse_resume_point(req, s.events->head());
+  if (!after.ok()) return error_response(after.status(), req);
+  const config::ConfigService* config = s.config;
+  return sse_response(*s.feed, "config.updated", *after, [config, prefix](const events::StoredEvent& e) {
+    return change_frame(*config, prefix, e);
+  });
 }
 
 }  // namespace sb::api

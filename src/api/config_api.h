@@ -1,5 +1,9 @@
 // HTTP adapters for runtime configuration. Secrets are always redacted.
+// Reads are scoped by key (config_key_scope, config_prefix_scope): a caller
+// holding config:read:app.* reads and watches app.* keys and nothing else.
 #pragma once
+
+#include <string>
 
 #include "api/services.h"
 #include "http/message.h"
@@ -7,6 +11,16 @@
 namespace sb::api {
 http::Response list_config(const Services& s, http::Request& req);
 http::Response get_config(const Services& s, http::Request& req);
+// PUT {"value": …, "schema": …}: `schema` (JSON-valued keys) stores a JSON
+// Schema later values must satisfy; null removes it, absent keeps it.
 http::Response put_config(const Services& s, http::Request& req);
 http::Response delete_config(const Services& s, http::Request& req);
+// SSE: one event per change of a key under ?prefix=, with the new value
+// (redacted if secret) and its layer; the id is the event log sequence.
+http::Response watch_config(const Services& s, http::Request& req);
+
+// Route scopes (http::Route::scope): the {key}, or "<prefix>*" for ?prefix=
+// (none without a prefix: then the unscoped permission is needed).
+std::string config_key_scope(const http::Request& req);
+std::string config_prefix_scope(const http::Request& req);
 }  // namespace sb::api

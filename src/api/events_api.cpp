@@ -1,9 +1,9 @@
 #include "api/events_api.h"
 
 #include <boost/json/monotonic_resource.hpp>
-#include <charconv>
 
 #include "api/json_body.h"
+#include "api/sse_stream.h"
 #include "core/json.h"
 #include "events/event_log.h"
 #include "events/live_feed.h"
@@ -110,84 +110,12 @@ http::Response list_events(const Services& s, http::Request& req) {
   return http::Response::json(200, std::move(body));
 }
 
-namespace {
-
-// One SSE client: frames events as `id: <sequence>` / `event: <type>` /
-// `data: <CloudEvent JSON>` so a reconnecting client resumes exactly after
-// the last id it saw.
-class SseStream final : public http::StreamSource,
-                        public events::LiveSubscriber,
-                        public std::enable_shared_from_this<SseStream> {
- public:
-  SseStream(events::LiveFeed& feed, std::string pattern, int64_t after)
-      : feed_(feed), pattern_(std::move(pattern)), after_(after) {}
-
-  void start(std::shared_ptr<http::StreamSink> sink) override {
-    {
-      std::lock_guard lock(mu_);
-      sink_ = sink;
-    }
-    sink->send("retry: 2000\n: connected\n\n");
-    id_ = feed_.subscribe(pattern_, after_, shared_from_this());
-  }
-  void stop() override {
-    std::shared_ptr<http::StreamSink> sink;
-    {
-      std::lock_guard lock(mu_);
-      sink = std::move(sink_);
-    }
-    if (sink) sink->close();
-    if (id_) feed_.unsubscribe(id_);
-  }
-  bool deliver(const events::StoredEvent& e) override {
-    std::string frame = "id: " + std::to_string(e.sequence) + "\nevent: " + e.type + "\ndata: " + e.envelope + "\n\n";
-    return send(std::move(frame));
-  }
-  bool heartbeat() override { return send(": keepalive\n\n"); }
-
- private:
-  bool send(std::string chunk) {
-    std::shared_ptr<http::StreamSink> sink;
-    {
-      std::lock_guard lock(mu_);
-      sink = sink_;
-    }
-    return sink && sink->send(std::move(chunk));
-  }
-  events::LiveFeed& feed_;
-  std::string pattern_;
-  int64_t after_;
-  uint64_t id_ = 0;
-  std::mutex mu_;
-  std::shared_ptr<http::StreamSink> sink_;  // guarded by mu_
-};
-
-}  // namespace
-
 http::Response stream_events(const Services& s, http::Request& req) {
   std::string pattern = req.query_param("type").value_or("*");
   if (Status st = events::validate_pattern(pattern, "type"); !st) return error_response(st, req);
-  // Resume point: Last-Event-ID (what browsers send on reconnect), else ?after=, else "now".
-  int64_t after = s.events->head();
-  std::string_view last = req.header("last-event-id");
-  if (!last.empty()) {
-    int64_t v = 0;
-    auto [p, ec] = std::from_chars(last.data(), last.data() + last.size(), v);
-    if (ec != std::errc() || p != last.data() + last.size() || v < 0)
-      return error_response(Status::invalid("Last-Event-ID", "must be an event sequence number"), req);
-    after = v;
-  } else if (req.query_param("after")) {
-    auto a = int_param(req, "after", 0, 0, INT64_MAX);
-    if (!a.ok()) return error_response(a.status(), req);
-    after = *a;
-  }
-  http::Response r;
-  r.status = 200;
-  r.headers = {{"Content-Type", "text/event-stream"},
-               {"Cache-Control", "no-cache"},
-               {"X-Accel-Buffering", "no"}};
-  r.stream = std::make_shared<SseStream>(*s.feed, pattern, after);
-  return r;
+  auto after = sse_resume_point(req, s.events->head());
+  if (!after.ok()) return error_response(after.status(), req);
+  return sse_response(*s.feed, std::move(pattern), *after);
 }
 
 }  // namespace sb::api

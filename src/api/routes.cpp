@@ -58,10 +58,11 @@ void add_routes(http::Router& r, const Services& s) {
   r.add({"POST", "/v1/messages/email", async(send_email), kNeeds, "messages:send"});
   r.add({"POST", "/v1/messages/sms", async(send_sms), kNeeds, "messages:send"});
   // Configuration
-  r.add({"GET", "/v1/config", bind(list_config), kNeeds, "config:read"});
-  r.add({"GET", "/v1/config/{key}", bind(get_config), kNeeds, "config:read"});
-  r.add({"PUT", "/v1/config/{key}", pooled(put_config), kNeeds, "config:write"});
-  r.add({"DELETE", "/v1/config/{key}", pooled(delete_config), kNeeds, "config:write"});
+  r.add({"GET", "/v1/config", bind(list_config), kNeeds, "config:read", "", config_prefix_scope});
+  r.add({"GET", "/v1/config/watch", bind(watch_config), kNeeds, "config:read", "", config_prefix_scope});
+  r.add({"GET", "/v1/config/{key}", bind(get_config), kNeeds, "config:read", "", config_key_scope});
+  r.add({"PUT", "/v1/config/{key}", pooled(put_config), kNeeds, "config:write", "", config_key_scope});
+  r.add({"DELETE", "/v1/config/{key}", pooled(delete_config), kNeeds, "config:write", "", config_key_scope});
   // Identity: accounts and sessions
   r.add({"GET", "/.well-known/jwks.json", bind(jwks), kPublic});
   r.add({"POST", "/v1/auth/register", async(auth_register), kPublic, "", "auth.register"});
