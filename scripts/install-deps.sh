@@ -14,6 +14,7 @@ build_pkgs=(
 )
 test_pkgs=(
   postgresql-15 python3 python3-aiosmtpd prometheus curl oathtool
+  json-schema-test-suite  # the official JSON Schema cases our app.* validator is checked against
 )
 bench_pkgs=( nginx-light wrk )
 

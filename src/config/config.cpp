@@ -87,10 +87,15 @@ bool ConfigService::is_secret(const std::string& key) const {
 
 bj::value ConfigService::effective(const std::string& key) const {
   std::lock_guard lock(impl_->mu);
-  if (!impl_->find_spec(key) && impl_->undeclared_reads.insert(key).second)
-    spdlog::error("config: {} is read but was never declared: add it to its module's declare call", key);
   for (auto* layer : {&impl_->runtime, &impl_->env, &impl_->file})
     if (auto it = layer->find(key); it != layer->end()) return it->second;
+  const KeySpec* spec = impl_->find_spec(key);
+  if (!spec && impl_->undeclared_reads.insert(key).second)
+    spdlog::error("config: {} is read but was never declared: add it to its module's declare call", key);
+  // The declared default wins over the reader's: a family member may have
+  // its own (ratelimit.auth.login.ip) while get(family, member) knows only
+  // the family's.
+  if (spec && spec->key == key) return spec->default_value;
   return nullptr;
 }
 

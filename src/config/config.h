@@ -93,7 +93,7 @@ class ConfigService {
   Status load_runtime();
 
   // The effective value of a declared key: the highest layer that has it,
-  // else its default.
+  // else its declared default.
   template <typename T>
   T get(const Key<T>& key) const {
     return detail::decode(effective(key.name()), key.default_value());
@@ -136,7 +136,8 @@ class ConfigService {
   bool is_secret(const std::string& key) const;
 
  private:
-  // The highest layer's value, or null (then get() uses the key's default).
+  // The highest layer's value, else the declared default, else null (then
+  // get() uses the reader's default: the key was never declared).
   boost::json::value effective(const std::string& key) const;
 
   struct Impl;

@@ -117,6 +117,66 @@ TEST_P(ConfigTest, SecretsAreRedactedInListingsAndEvents) {
   EXPECT_EQ(evs->front().envelope.find("super-secret"), std::string::npos);
 }
 
+const char* kLimitsSchema = R"({"type":"object","required":["max"],"additionalProperties":false,
+                                 "properties":{"max":{"type":"integer","minimum":1,"maximum":100}}})";
+
+TEST_P(ConfigTest, AppValuesKeepTheirSchemaAndLaterSetsMustSatisfyIt) {
+  const std::string key = "app.checkout.limits";
+  ASSERT_TRUE(config.set(key, bj::parse(R"({"max":5})"), "t", bj::parse(kLimitsSchema)));
+  EXPECT_EQ(config.entry(key)->schema, bj::parse(kLimitsSchema));
+  EXPECT_EQ(config.entry(key)->layer, Layer::kRuntime);
+
+  Status over = config.set(key, bj::parse(R"({"max":500,"min":1})"), "t");
+  ASSERT_EQ(over.code(), Code::kInvalidArgument);
+  ASSERT_EQ(over.fields().size(), 2u);
+  EXPECT_EQ(over.fields()[0].field, "/value/max");
+  EXPECT_EQ(over.fields()[0].message, "must be at most 100");
+  EXPECT_EQ(over.fields()[1].field, "/value/min");
+  Status bad_schema = config.set(key, bj::parse(R"({"max":5})"), "t", bj::parse(R"({"type":"objekt"})"));
+  EXPECT_EQ(bad_schema.fields().at(0).field, "/schema/type");
+  EXPECT_EQ(config.set("feature.on", true, "t", bj::parse("{}")).fields().at(0).field, "/schema");
+  EXPECT_EQ(config.get(kAppKeys, "checkout.limits"), bj::parse(R"({"max":5})"));  // nothing changed
+
+  // A restarted instance has the schema and enforces it.
+  ConfigService other(db.get(), &log, clock);
+  ASSERT_TRUE(other.load_runtime());
+  EXPECT_EQ(other.entry(key)->schema, bj::parse(kLimitsSchema));
+  EXPECT_EQ(other.set(key, bj::parse(R"({"max":0})"), "t").fields().at(0).field, "/value/max");
+  ASSERT_TRUE(other.set(key, bj::parse(R"({"max":99})"), "t"));
+
+  // null removes the schema; unset removes value and schema.
+  ASSERT_TRUE(config.set(key, bj::parse(R"({"max":500})"), "t", bj::value(nullptr)));
+  EXPECT_TRUE(config.entry(key)->schema.is_null());
+  ASSERT_TRUE(config.set(key, 1, "t", bj::parse(R"({"type":"integer"})")));
+  ASSERT_TRUE(config.unset(key, "t"));
+  EXPECT_EQ(config.entry(key).status().code(), Code::kNotFound);
+  EXPECT_TRUE(config.set(key, "any text now", "t"));
+}
+
+TEST_P(ConfigTest, AnInstanceThatHasNotSeenANewSchemaYetStillEnforcesIt) {
+  // The schema in force is read inside the write, not from memory: two
+  // instances cannot race a value past a schema change.
+  ConfigService stale(db.get(), &log, clock);
+  ASSERT_TRUE(stale.load_runtime());
+  ASSERT_TRUE(config.set("app.checkout.limits", bj::parse(R"({"max":5})"), "t", bj::parse(kLimitsSchema)));
+  Status s = stale.set("app.checkout.limits", bj::parse(R"({"max":"lots"})"), "t");
+  ASSERT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.fields().at(0).field, "/value/max");
+  // Once it applies the change from the log it shows the schema too.
+  auto evs = log.read({"config.updated", "", 0, 100});
+  stale.apply_event(*events::parse_stored(evs->back().sequence, evs->back().envelope));
+  EXPECT_EQ(stale.entry("app.checkout.limits")->schema, bj::parse(kLimitsSchema));
+}
+
+TEST_P(ConfigTest, RuntimeSetsOfBootKeysAreRefused) {
+  const Key<std::string> data_dir{"server.data_dir", "./data", "dir", boot};
+  config.declare(data_dir);
+  Status s = config.set("server.data_dir", "/elsewhere", "t");
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.fields().at(0).field, "server.data_dir");
+  EXPECT_EQ(log.read({"config.updated", "", 0, 100})->size(), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ConfigTest, ::testing::ValuesIn(sb::test::all_engines()), sb::test::engine_name);
 
 }  // namespace
