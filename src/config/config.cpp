@@ -218,12 +218,20 @@ Status ConfigService::load_runtime() {
       auto row = open_row(r, 1, key, impl_->box);
       // A sealed value of a known key that does not open is a wrong master
       // key: refuse to start rather than run on defaults.
-      bool known;
+      bool known, boot_key;
       {
         std::lock_guard lock(impl_->mu);
-        known = impl_->find_spec(key) != nullptr;
+        const KeySpec* spec = impl_->find_spec(key);
+        known = spec != nullptr;
+        boot_key = spec && spec->apply == Apply::kBoot;
       }
       if (!row.ok() && r.int_at(3) != 0 && known) return row.status();
+      if (boot_key) {
+        // Stored by a version that allowed it; it could never apply.
+        spdlog::warn("config: ignoring stored runtime value for {}: it is read before the database opens; "
+                     "set it in the config file or the environment", key);
+        continue;
+      }
       if (!row.ok() || !validate(key, row->value)) {
         // A key removed from the code (or now invalid) must not stop start-up.
         spdlog::warn("config: ignoring stored runtime value for {}", key);

@@ -160,6 +160,11 @@ class Key {
     finish();
   }
 
+  // `Key<bool>{"x", "false", …}` would turn the pointer into `true`.
+  template <typename... Options>
+    requires std::is_same_v<T, bool>
+  Key(std::string, const char*, std::string, Options&&...) = delete;
+
   const std::string& name() const { return spec_.key; }
   const KeySpec& spec() const { return spec_; }
   const T& default_value() const { return default_; }

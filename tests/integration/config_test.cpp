@@ -175,6 +175,14 @@ TEST_P(ConfigTest, RuntimeSetsOfBootKeysAreRefused) {
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
   EXPECT_EQ(s.fields().at(0).field, "server.data_dir");
   EXPECT_EQ(log.read({"config.updated", "", 0, 100})->size(), 0u);
+  // A row an earlier version stored is ignored at start rather than shown as in force.
+  ASSERT_TRUE(db->write([](store::Tx& tx) -> Status {
+    SB_TRY(tx.exec("INSERT INTO config_values (key, value, updated_at) VALUES ('server.data_dir', '\"/old\"', 1)"));
+    return {};
+  }));
+  ASSERT_TRUE(config.load_runtime());
+  EXPECT_EQ(config.entry("server.data_dir")->layer, Layer::kDefault);
+  EXPECT_EQ(config.get(data_dir), "./data");
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ConfigTest, ::testing::ValuesIn(sb::test::all_engines()), sb::test::engine_name);
