@@ -342,6 +342,15 @@ Result<std::shared_ptr<const EffectivePermissions>> AccessControl::effective(con
   return perms;
 }
 
+std::shared_ptr<const EffectivePermissions> AccessControl::effective_cached(const std::string& user_id) {
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(user_id);
+  if (it == cache_.end()) return nullptr;
+  if (options_.cache_ttl_ms > 0 && clock_.steady_ms() - it->second.loaded_at_ms >= options_.cache_ttl_ms) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second.lru);
+  return it->second.perms;
+}
+
 Result<std::shared_ptr<const EffectivePermissions>> AccessControl::load(const std::string& user_id) {
   auto perms = std::make_shared<EffectivePermissions>();
   SB_TRY(db_.read([&](store::Tx& tx) -> Status {

@@ -103,6 +103,10 @@ class AccessControl {
   Result<std::vector<std::string>> roles_of(const std::string& user_id);
   // An unknown user simply has no permissions.
   Result<std::shared_ptr<const EffectivePermissions>> effective(const std::string& user_id);
+  // The cached answer only, never the Db: null on a miss (or an expired
+  // entry). For io threads, which must not wait on a query; a miss is
+  // answered by effective() on the blocking pool, which fills the cache.
+  std::shared_ptr<const EffectivePermissions> effective_cached(const std::string& user_id);
   // InvalidArgument if `permission` is malformed.
   Result<bool> check(const std::string& user_id, const std::string& permission);
   // Changes on every cache invalidation (local change or apply_event). A

@@ -1,4 +1,5 @@
 #include "api/config_api.h"
+#include "events/event.h"
 
 #include "api/json_body.h"
 #include "config/config.h"
@@ -14,13 +15,13 @@ bj::object entry_json(const config::Entry& e) {
 }
 }  // namespace
 
-http::Response list_config(const Services& s, http::Request& req) {
+http::Response list_config(const ConfigDeps& s, http::Request& req) {
   bj::array out;
   for (auto& e : s.config->list(req.query_param("prefix").value_or(""))) out.push_back(entry_json(e));
   return json_response(200, bj::object{{"entries", std::move(out)}});
 }
 
-http::Response get_config(const Services& s, http::Request& req) {
+http::Response get_config(const ConfigDeps& s, http::Request& req) {
   auto e = s.config->entry(req.params["key"]);
   if (!e.ok()) return error_response(e.status(), req);
   // Services read their config on every start and often on every request:
@@ -36,7 +37,7 @@ http::Response get_config(const Services& s, http::Request& req) {
   return http::Response::json(200, std::move(out));
 }
 
-http::Response put_config(const Services& s, http::Request& req) {
+http::Response put_config(const ConfigDeps& s, http::Request& req) {
   auto body = json_body(req);
   if (!body.ok()) return error_response(body.status(), req);
   if (!body->is_object() || !body->get_object().contains("value"))
@@ -48,9 +49,37 @@ http::Response put_config(const Services& s, http::Request& req) {
   return json_response(200, entry_json(*e));
 }
 
-http::Response delete_config(const Services& s, http::Request& req) {
+http::Response delete_config(const ConfigDeps& s, http::Request& req) {
   if (Status st = s.config->unset(req.params["key"], req.principal); !st) return error_response(st, req);
   return http::Response{204, {}, {}, nullptr};
+}
+
+// ---- component
+
+void ConfigComponent::declare(Declarations& d) {
+  d.permission("config:read", "Read runtime configuration (secrets redacted)");
+  d.permission("config:write", "Set and unset runtime configuration");
+  d.event_type("config.updated", "A runtime configuration key was set or unset");
+}
+
+Status ConfigComponent::init() {
+  deps_ = {&kernel_.config};
+  return {};
+}
+
+void ConfigComponent::routes(std::vector<http::Route>& out) {
+  using http::Access;
+  RouteTable t(out, deps_);
+  t.add({"GET", "/v1/config", t.io(list_config), Access::kPermission, "config:read"});
+  t.add({"GET", "/v1/config/{key}", t.io(get_config), Access::kPermission, "config:read"});
+  t.add({"PUT", "/v1/config/{key}", t.pool(put_config), Access::kPermission, "config:write"});
+  t.add({"DELETE", "/v1/config/{key}", t.pool(delete_config), Access::kPermission, "config:write"});
+}
+
+Status ConfigComponent::start() {
+  config::ConfigService* config = &kernel_.config;
+  follow_log(kernel_, "config.updated", [config](const events::Event& e) { config->apply_event(e); });
+  return {};
 }
 
 }  // namespace sb::api

@@ -1,4 +1,7 @@
 #include "api/events_api.h"
+#include "providers/http_client.h"
+#include "events/subscriptions.h"
+#include "config/config.h"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <charconv>
@@ -26,7 +29,7 @@ std::string appended_json(const events::Appended& a) {
 }
 }  // namespace
 
-void publish_events(const Services& s, http::Request& req, http::Respond respond) {
+void publish_events(const EventsDeps& s, http::Request& req, http::Respond respond) {
   // The parsed body lives only for this call (parse_event copies what it
   // keeps): an arena on the stack spares the allocator a node per value.
   unsigned char arena[4096];
@@ -94,7 +97,7 @@ Result<events::Query> parse_query(const http::Request& req, int max_limit) {
 }
 }  // namespace
 
-http::Response list_events(const Services& s, http::Request& req) {
+http::Response list_events(const EventsDeps& s, http::Request& req) {
   auto q = parse_query(req, 1000);
   if (!q.ok()) return error_response(q.status(), req);
   auto rows = s.events->read(*q);
@@ -164,7 +167,7 @@ class SseStream final : public http::StreamSource,
 
 }  // namespace
 
-http::Response stream_events(const Services& s, http::Request& req) {
+http::Response stream_events(const EventsDeps& s, http::Request& req) {
   std::string pattern = req.query_param("type").value_or("*");
   if (Status st = events::validate_pattern(pattern, "type"); !st) return error_response(st, req);
   // Resume point: Last-Event-ID (what browsers send on reconnect), else ?after=, else "now".
@@ -188,6 +191,72 @@ http::Response stream_events(const Services& s, http::Request& req) {
                {"X-Accel-Buffering", "no"}};
   r.stream = std::make_shared<SseStream>(*s.feed, pattern, after);
   return r;
+}
+
+// ---- component
+
+EventsComponent::EventsComponent(Kernel& kernel) : Component("events"), kernel_(kernel) {}
+EventsComponent::~EventsComponent() { stop(); }
+
+void EventsComponent::declare(Declarations& d) {
+  d.permission("events:publish", "Append events to the log");
+  d.permission("events:read", "Read history and live streams of the log");
+  d.permission("subscriptions:read", "List durable subscriptions and their lag");
+  d.permission("subscriptions:write", "Create, delete and replay durable subscriptions");
+  d.event_type("subscription.created", "A durable subscription was created");
+}
+
+Status EventsComponent::init() {
+  const config::ConfigService& c = kernel_.config;
+  events::DeliveryOptions o;
+  o.max_attempts = static_cast<int>(c.get_int("subscriptions.max_attempts"));
+  o.base_backoff_ms = c.get_int("subscriptions.backoff_base_ms");
+  o.max_backoff_ms = c.get_int("subscriptions.backoff_max_ms");
+  o.workers = static_cast<int>(c.get_int("subscriptions.workers"));
+  o.poll_ms = static_cast<int>(c.get_int("events.poll_ms"));
+  Millis timeout{c.get_int("webhooks.timeout_ms")};
+  // Webhooks go out through the same HTTP client as the provider APIs.
+  auto post = [timeout](const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+                        const std::string& body) -> Status {
+    providers::HttpRequest req;
+    req.url = url;
+    req.headers = headers;
+    req.body = body;
+    req.timeouts.total = timeout;
+    SB_ASSIGN(auto resp, providers::http_send("webhook", req));
+    return providers::check_status("webhook", resp);
+  };
+  subscriptions_ = std::make_unique<events::Subscriptions>(*kernel_.db, *kernel_.events, kernel_.clock,
+                                                           &kernel_.metrics, post, o);
+  events_deps_ = {kernel_.events, kernel_.feed};
+  subscriptions_deps_ = {subscriptions_.get()};
+  return {};
+}
+
+void EventsComponent::routes(std::vector<http::Route>& out) {
+  using http::Access;
+  RouteTable e(out, events_deps_);
+  // publish hands its batch to the group commit and answers from there.
+  e.add({"POST", "/v1/events", e.io(publish_events), Access::kPermission, "events:publish"});
+  e.add({"GET", "/v1/events", e.pool(list_events), Access::kPermission, "events:read"});
+  e.add({"GET", "/v1/events/stream", e.io(stream_events), Access::kPermission, "events:read"});
+  RouteTable s(out, subscriptions_deps_);
+  s.add({"POST", "/v1/subscriptions", s.pool(create_subscription), Access::kPermission, "subscriptions:write"});
+  s.add({"GET", "/v1/subscriptions", s.pool(list_subscriptions), Access::kPermission, "subscriptions:read"});
+  s.add({"GET", "/v1/subscriptions/{id}", s.pool(get_subscription), Access::kPermission, "subscriptions:read"});
+  s.add({"DELETE", "/v1/subscriptions/{id}", s.pool(delete_subscription), Access::kPermission,
+         "subscriptions:write"});
+  s.add({"POST", "/v1/subscriptions/{id}/replay", s.pool(replay_subscription), Access::kPermission,
+         "subscriptions:write"});
+}
+
+Status EventsComponent::start() {
+  subscriptions_->start();
+  return {};
+}
+
+void EventsComponent::stop() {
+  if (subscriptions_) subscriptions_->stop();
 }
 
 }  // namespace sb::api

@@ -25,7 +25,10 @@ void declare_server_keys(config::ConfigService& c) {
   c.declare(restart({"server.listen", Type::kString, "127.0.0.1:8080", "HOST:PORT to listen on"}));
   c.declare(restart({"server.data_dir", Type::kString, "./data", "Directory for the SQLite file and outbox"}));
   c.declare(restart({"server.threads", Type::kInt, 0, "io threads (0 = one per core)", false, at_least(0)}));
-  c.declare(restart({"server.blocking_threads", Type::kInt, 8, "Threads for handlers that wait on I/O (provider sends)", false, at_least(1)}));
+  c.declare(restart({"server.blocking_threads", Type::kInt, 8, "Threads for handlers that wait on I/O (Db, provider sends, Argon2id)", false, at_least(1)}));
+  c.declare(restart({"server.blocking_queue", Type::kInt, 4096,
+                     "Requests waiting for a blocking thread before new ones get 503 with Retry-After", false,
+                     at_least(1)}));
   c.declare(restart({"store.database", Type::kString, nullptr,
                      "sqlite:PATH or postgresql://… (default sqlite:<data_dir>/switchboard.db)", true}));
   c.declare(restart({"store.sqlite_synchronous", Type::kString, "FULL",

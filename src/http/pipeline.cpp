@@ -13,6 +13,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/metrics.h"
+#include "core/thread_pool.h"
 #include "http/problem.h"
 
 namespace sb::http {
@@ -71,13 +72,25 @@ int64_t Pipeline::now_us() {
 }
 
 struct Pipeline::Impl {
+  using Reply = std::function<void(Response)>;
+
   const Router& router;
   Authenticator* auth;
   Admission* admission;
+  ThreadPool* blocking;
   metrics::Registry* metrics;
   const Clock& clock;
   PipelineOptions options;
   log::AccessLog access_log;
+
+  // The steps after routing. `on_pool`: this thread may block. `authorized`:
+  // authentication, authorization and admission already passed (a hop to
+  // the pool for a kBlocking handler does not repeat them).
+  void proceed(Request& req, const Route& route, Reply reply, bool on_pool, bool authorized);
+  // Runs the steps before the handler; false when one needs to block and
+  // this thread may not (the caller hops).
+  bool authorize_request(Request& req, const Route& route, Reply& reply, bool may_block, bool& answered);
+  void hop(Request& req, const Route& route, Reply reply, bool authorized);
 
   // Series lookups go through the registry's mutex once per (route, method,
   // status) per thread; after that the hot path is an atomic add.
@@ -112,8 +125,8 @@ struct Pipeline::Impl {
 };
 
 Pipeline::Pipeline(const Router& router, Authenticator* auth, metrics::Registry* metrics,
-                   const Clock& clock, PipelineOptions options, Admission* admission)
-    : impl_(std::make_unique<Impl>(Impl{router, auth, admission, metrics, clock, options,
+                   const Clock& clock, PipelineOptions options, Admission* admission, ThreadPool* blocking)
+    : impl_(std::make_unique<Impl>(Impl{router, auth, admission, blocking, metrics, clock, options,
                                         log::AccessLog(options.access_log ? 1 : -1)})) {}
 Pipeline::~Pipeline() = default;
 
@@ -192,37 +205,81 @@ void Pipeline::handle(Request& req, Respond respond) {
   }
   const Route& route = *m.route;
   req.route = route.pattern;
+  impl_->proceed(req, route, std::move(reply), impl_->blocking == nullptr, false);
+}
+
+void Pipeline::Impl::proceed(Request& req, const Route& route, Reply reply, bool on_pool, bool authorized) {
+  try {
+    if (!authorized) {
+      bool answered = false;
+      if (!authorize_request(req, route, reply, on_pool, answered)) return hop(req, route, std::move(reply), false);
+      if (answered) return;
+    }
+    if (route.endpoint.run == Run::kBlocking && !on_pool) return hop(req, route, std::move(reply), true);
+    route.endpoint.handler(req, reply);
+  } catch (const std::exception& e) {
+    // A throw is a bug; the client gets a problem, the log the detail.
+    spdlog::error("request {} {} {}: handler threw: {}", req.request_id, req.method, route.pattern, e.what());
+    reply(problem(Status::internal("internal error"), req.request_id));
+  } catch (...) {
+    spdlog::error("request {} {} {}: handler threw a non-std exception", req.request_id, req.method, route.pattern);
+    reply(problem(Status::internal("internal error"), req.request_id));
+  }
+}
+
+void Pipeline::Impl::hop(Request& req, const Route& route, Reply reply, bool authorized) {
+  // The Request stays valid until reply runs (server contract), so the task
+  // may hold it by reference.
+  Submitted s = blocking->submit(
+      [this, &req, &route, reply, authorized]() mutable { proceed(req, route, std::move(reply), true, authorized); });
+  if (s == Submitted::kQueued) return;
+  Response r = s == Submitted::kFull
+                   ? problem(503, "overloaded", "Server overloaded",
+                             "too many requests are waiting for a blocking thread; retry shortly", req.request_id)
+                   : problem(Status::unavailable("server is shutting down"), req.request_id);
+  r.headers.emplace_back("Retry-After", "1");
+  reply(std::move(r));
+}
+
+bool Pipeline::Impl::authorize_request(Request& req, const Route& route, Reply& reply, bool may_block,
+                                       bool& answered) {
+  answered = true;
   bool wants_auth = route.access == Access::kAuthenticated || route.access == Access::kPermission ||
                     (route.access == Access::kOptional && !req.header("authorization").empty());
   if (wants_auth) {
-    if (!impl_->auth) {
+    if (!auth) {
       reply(problem(Status::unauthenticated("no authenticator configured"), req.request_id));
-      return;
+      return true;
     }
-    auto who = impl_->auth->authenticate(req);
-    if (!who.ok()) {
-      reply(problem(who.status(), req.request_id));
-      return;
+    std::optional<Result<Principal>> who;
+    if (may_block) who = auth->authenticate(req);
+    else if (!(who = auth->authenticate_cached(req))) return false;
+    if (!who->ok()) {
+      reply(problem(who->status(), req.request_id));
+      return true;
     }
     if (route.access == Access::kPermission) {
-      if (Status st = impl_->auth->authorize(*who, route.permission); !st) {
-        reply(problem(st, req.request_id));
-        return;
+      std::optional<Status> st;
+      if (may_block) st = auth->authorize(**who, route.permission);
+      else if (!(st = auth->authorize_cached(**who, route.permission))) return false;
+      if (!*st) {
+        reply(problem(*st, req.request_id));
+        return true;
       }
     }
-    req.principal = std::move(who->name);
-    req.user_id = std::move(who->user_id);
-    req.session_id = std::move(who->session_id);
-    req.auth_time = who->auth_time;
+    req.principal = std::move((*who)->name);
+    req.user_id = std::move((*who)->user_id);
+    req.session_id = std::move((*who)->session_id);
+    req.auth_time = (*who)->auth_time;
   }
-  if (impl_->admission) {
+  if (admission) {
     std::vector<std::pair<std::string, std::string>> limit_headers;
-    Status st = impl_->admission->admit(req, route, limit_headers);
+    Status st = admission->admit(req, route, limit_headers);
     if (!st) {
       Response r = problem(st, req.request_id);
       for (auto& h : limit_headers) r.headers.push_back(std::move(h));
       reply(std::move(r));
-      return;
+      return true;
     }
     if (!limit_headers.empty()) {
       // Every answer to a limited route carries its quota.
@@ -238,13 +295,8 @@ void Pipeline::handle(Request& req, Respond respond) {
       };
     }
   }
-  try {
-    route.handler(req, reply);
-  } catch (const std::exception& e) {
-    // A handler that throws is a bug; the client gets a problem, the log the detail.
-    spdlog::error("handler {} threw: {}", route.pattern, e.what());
-    reply(problem(Status::internal(e.what()), req.request_id));
-  }
+  answered = false;
+  return true;
 }
 
 }  // namespace sb::http

@@ -7,11 +7,19 @@
 // line and the request metrics. Socket-level limits (body, header, idle
 // time) are enforced earlier by the server.
 //
+// Execution: the pipeline is the one place that moves a request off its io
+// thread. A route marked Run::kBlocking, or a credential/permission that is
+// not cached, continues on the blocking pool; when the pool's queue is full
+// the answer is 503 problem+json with Retry-After. Every step and handler,
+// on whichever thread, runs inside one exception boundary: a throw becomes
+// a 500 problem+json carrying the request id, and a log line.
+//
 // Thread-safe; one Pipeline serves every io thread. The Request passed to a
 // handler stays valid until its Respond is called.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
@@ -20,6 +28,7 @@
 #include "http/router.h"
 
 namespace sb::metrics { class Registry; }
+namespace sb { class ThreadPool; }
 
 namespace sb::http {
 
@@ -31,11 +40,17 @@ struct Principal {
   int64_t auth_time = 0;   // Unix seconds the user signed in (JWT auth_time); 0 for admin keys
 };
 
+// Credentials and permissions. The *_cached variants run on io threads and
+// must not block: they answer from memory, or return nullopt when only a
+// Db read can tell (a cache miss); the pipeline then calls the blocking
+// variant on the blocking pool, which fills the cache for the next request.
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
+  virtual std::optional<Result<Principal>> authenticate_cached(const Request&) { return std::nullopt; }
   // The principal behind the request's credential, or Unauthenticated.
   virtual Result<Principal> authenticate(const Request& req) = 0;
+  virtual std::optional<Status> authorize_cached(const Principal&, const std::string&) { return std::nullopt; }
   // OK when `who` holds `permission`; PermissionDenied otherwise.
   virtual Status authorize(const Principal& who, const std::string& permission) = 0;
 };
@@ -66,9 +81,11 @@ std::string client_ip(const std::string& peer, std::string_view forwarded_for,
 
 class Pipeline {
  public:
-  // `admission` may be null (no rate limits).
+  // `admission` may be null (no rate limits). `blocking` may be null: every
+  // step then runs on the calling thread (tests without a pool).
   Pipeline(const Router& router, Authenticator* auth, metrics::Registry* metrics,
-           const Clock& clock, PipelineOptions options = {}, Admission* admission = nullptr);
+           const Clock& clock, PipelineOptions options = {}, Admission* admission = nullptr,
+           ThreadPool* blocking = nullptr);
   ~Pipeline();
   void handle(Request& req, Respond respond);
   // Access log + metrics for one finished request (also for responses the

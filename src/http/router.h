@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "http/message.h"
@@ -18,10 +19,26 @@ enum class Access {
   kPermission,     // a credential whose principal holds Route::permission
 };
 
+// Where a route's handler runs. kIo: on the io thread that read the request
+// — only for handlers that never block (memory reads, or that hand their
+// work to another thread themselves, like publish to the group commit).
+// kBlocking: on the blocking pool, for anything that waits on the Db, a
+// provider or Argon2id. The pipeline does the hop; handlers never submit.
+enum class Run { kIo, kBlocking };
+
+struct Endpoint {
+  Handler handler;
+  Run run = Run::kIo;
+
+  template <class F>
+    requires std::is_convertible_v<F, Handler>
+  Endpoint(F&& f, Run r = Run::kIo) : handler(std::forward<F>(f)), run(r) {}  // NOLINT: implicit on purpose
+};
+
 struct Route {
   std::string method;
   std::string pattern;  // "/v1/events/{id}"; used as the metrics label
-  Handler handler;
+  Endpoint endpoint;
   Access access = Access::kPermission;
   std::string permission;  // "resource:action" for kPermission
   std::string rate_group;  // rate-limit rules that apply ("auth.login"); empty = the default group

@@ -72,6 +72,16 @@ Result<int64_t> ApiKeys::active_count() {
   return n;
 }
 
+std::optional<Result<std::string>> ApiKeys::verify_cached(const std::string& plaintext) {
+  if (plaintext.empty()) return Result<std::string>(Status::unauthenticated("missing bearer token"));
+  std::string hash = crypto::sha256_hex(plaintext);
+  int64_t now = clock_.steady_ms();
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(hash);
+  if (it != cache_.end() && now - it->second.checked_ms < ttl_ms_) return Result<std::string>(it->second.id);
+  return std::nullopt;
+}
+
 Result<std::string> ApiKeys::verify(const std::string& plaintext) {
   if (plaintext.empty()) return Status::unauthenticated("missing bearer token");
   std::string hash = crypto::sha256_hex(plaintext);

@@ -1,4 +1,4 @@
-// The access HTTP adapters, called directly with a Services struct over a
+// The access HTTP adapters, called directly with their AccessDeps over a
 // real SQLite database: status codes, bodies, Location, problem+json fields.
 #include <gtest/gtest.h>
 
@@ -8,7 +8,6 @@
 
 #include "access/access_control.h"
 #include "api/access_api.h"
-#include "api/services.h"
 #include "core/clock.h"
 #include "events/event_log.h"
 #include "test_databases.h"
@@ -21,8 +20,6 @@ namespace bj = boost::json;
 class AccessApiTest : public ::testing::Test {
  protected:
   AccessApiTest() : db(sb::test::open_test_db(store::Engine::kSqlite)), log(*db, clock), ac(*db, log, clock) {
-    services.db = db.get();
-    services.events = &log;
     services.access = &ac;
   }
 
@@ -54,7 +51,7 @@ class AccessApiTest : public ::testing::Test {
   sb::test::TestDb db;
   events::EventLog log;
   access::AccessControl ac;
-  Services services;
+  AccessDeps services;
 };
 
 TEST_F(AccessApiTest, RoleLifecycle) {

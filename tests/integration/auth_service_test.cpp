@@ -6,7 +6,7 @@
 #include <atomic>
 #include <thread>
 
-#include "app/identity_setup.h"
+#include "api/identity_setup.h"
 #include "auth_test_fixture.h"
 #include "config/config.h"
 #include "core/crypto.h"
@@ -461,7 +461,7 @@ TEST_P(AuthServiceTest, CreateRejectsTemplatesWithoutTheirPlaceholder) {
 
 TEST(IdentityConfig, TemplateKeysAreValidatedAndReachAuthOptions) {
   config::ConfigService c(nullptr, nullptr);
-  app::declare_identity_keys(c);
+  api::declare_identity_keys(c);
   Status bad = c.validate("identity.templates.otp_sms", boost::json::value("Your code"));
   EXPECT_EQ(bad.code(), Code::kInvalidArgument);
   EXPECT_NE(bad.to_string().find("identity.templates.otp_sms"), std::string::npos) << bad.to_string();
@@ -486,7 +486,7 @@ TEST(IdentityConfig, TemplateKeysAreValidatedAndReachAuthOptions) {
   std::string key = "SWITCHBOARD_IDENTITY__MASTER_KEY=" + crypto::base64_encode(std::string(32, 'k'));
   char* env2[] = {sms.data(), key.data(), nullptr};
   ASSERT_TRUE(c.load_env(env2));
-  auto o = app::identity_options(c, "/nonexistent");
+  auto o = api::identity_options(c, "/nonexistent");
   ASSERT_TRUE(o.ok()) << o.status().to_string();
   EXPECT_EQ(o->templates.otp_sms, "Code {code}");
   EXPECT_EQ(o->templates.verify_email_text, kDefaultVerifyEmailText);

@@ -1,4 +1,4 @@
-#include "app/identity_setup.h"
+#include "api/identity_setup.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@
 #include "identity/templates.h"
 #include "providers/messaging.h"
 
-namespace sb::app {
+namespace sb::api {
 
 namespace bj = boost::json;
 using config::KeySpec;
@@ -104,8 +104,12 @@ class MessagingNotifier final : public identity::Notifier {
 
  private:
   Status queue(std::function<void()> task) {
-    if (!pool_.submit(std::move(task))) return Status::unavailable("server is shutting down");
-    return {};
+    switch (pool_.submit(std::move(task))) {
+      case Submitted::kQueued: return {};
+      case Submitted::kFull: return Status::unavailable("server is overloaded; try again");
+      case Submitted::kStopping: break;
+    }
+    return Status::unavailable("server is shutting down");
   }
   providers::Messaging& messaging_;
   ThreadPool& pool_;
@@ -217,4 +221,4 @@ std::unique_ptr<identity::Notifier> messaging_notifier(providers::Messaging& mes
   return std::make_unique<MessagingNotifier>(messaging, pool);
 }
 
-}  // namespace sb::app
+}  // namespace sb::api
