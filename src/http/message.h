@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/trace_context.h"
+
 namespace sb::http {
 
 struct Request {
@@ -31,6 +33,9 @@ struct Request {
   std::string user_id;    // the authenticated user (JWT subject); empty for admin keys
   std::string session_id; // the user's session (JWT sid)
   int64_t auth_time = 0;  // Unix seconds the user signed in (JWT auth_time)
+  // W3C trace context: the caller's trace continued (or a new one) and this
+  // request's own span; set by the pipeline.
+  TraceContext trace;
   // Pattern of the matched route ("unmatched" if none), set by the pipeline;
   // views the router's own string, which outlives every request.
   std::string_view route;

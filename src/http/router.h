@@ -37,7 +37,11 @@ struct Endpoint {
 
 struct Route {
   std::string method;
-  std::string pattern;  // "/v1/events/{id}"; used as the metrics label
+  // "/v1/events/{id}"; used as the metrics label. A last segment "*"
+  // matches any tail, including none ("/ui/*": /ui, /ui/, /ui/a/b.js); the
+  // tail, percent-decoded, is params["*"]. Exact patterns win over tails,
+  // and a longer tail prefix over a shorter one.
+  std::string pattern;
   Endpoint endpoint;
   Access access = Access::kPermission;
   std::string permission;  // "resource:action" for kPermission
@@ -60,14 +64,16 @@ class Router {
  private:
   struct Compiled {
     Route route;
-    std::vector<std::string> segments;  // "{x}" marks a parameter
+    std::vector<std::string> segments;  // "{x}" marks a parameter; a tail route's "*" is not kept
     std::vector<bool> is_param;         // per segment
+    bool tail = false;
   };
   std::vector<Route> routes_;
   std::vector<Compiled> compiled_;
   // Indexes into compiled_ by segment count: a request only compares
   // against routes of its own length, in declaration order.
   std::vector<std::vector<size_t>> by_length_;
+  std::vector<size_t> tails_;  // tail routes, longest prefix first
 };
 
 }  // namespace sb::http
