@@ -200,9 +200,7 @@ void AccessComponent::declare(Declarations& d) {
   d.permission("grants:read", "Read a user's roles and effective permissions");
   d.permission("grants:write", "Grant and revoke a user's roles and permissions");
   d.permission("access:check", "Ask whether a user holds a permission");
-  for (const char* t : {"role.created", "role.updated", "role.deleted"}) d.event_type(t, "A role changed");
-  for (const char* t : {"role.granted", "role.revoked", "permission.granted", "permission.revoked"})
-    d.event_type(t, "A user's grants changed");
+  d.event_types_of(access::kAccessEventTypes);
 }
 
 Status AccessComponent::init() {

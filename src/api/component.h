@@ -28,6 +28,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "events/event_type.h"
 #include "http/router.h"
 
 namespace sb::store { class Db; }
@@ -62,22 +63,19 @@ struct PermissionSpec {
   std::string description;
 };
 
-struct EventTypeSpec {
-  std::string type;  // "user.registered"
-  std::string description;
-};
-
 // Collected from every component's declare().
 struct Declarations {
   config::ConfigService& config;
   std::vector<PermissionSpec> permissions;
-  std::vector<EventTypeSpec> event_types;
+  std::vector<const events::EventType*> event_types;  // declared constants; they outlive the process
 
   void permission(std::string name, std::string description) {
     permissions.push_back({std::move(name), std::move(description)});
   }
-  void event_type(std::string type, std::string description) {
-    event_types.push_back({std::move(type), std::move(description)});
+  void event_type(const events::EventType& type) { event_types.push_back(&type); }
+  template <size_t N>
+  void event_types_of(const events::EventType* const (&types)[N]) {
+    for (auto* t : types) event_types.push_back(t);
   }
 };
 

@@ -59,7 +59,7 @@ http::Response delete_config(const ConfigDeps& s, http::Request& req) {
 void ConfigComponent::declare(Declarations& d) {
   d.permission("config:read", "Read runtime configuration (secrets redacted)");
   d.permission("config:write", "Set and unset runtime configuration");
-  d.event_type("config.updated", "A runtime configuration key was set or unset");
+  d.event_type(config::kConfigUpdated);
 }
 
 Status ConfigComponent::init() {

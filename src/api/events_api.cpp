@@ -203,7 +203,7 @@ void EventsComponent::declare(Declarations& d) {
   d.permission("events:read", "Read history and live streams of the log");
   d.permission("subscriptions:read", "List durable subscriptions and their lag");
   d.permission("subscriptions:write", "Create, delete and replay durable subscriptions");
-  d.event_type("subscription.created", "A durable subscription was created");
+  d.event_type(events::kSubscriptionCreated);
 }
 
 Status EventsComponent::init() {

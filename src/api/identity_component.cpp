@@ -16,6 +16,7 @@
 #include "core/thread_pool.h"
 #include "events/event.h"
 #include "identity/api_keys.h"
+#include "identity/identity_events.h"
 
 namespace sb::api {
 
@@ -65,14 +66,7 @@ IdentityComponent::~IdentityComponent() { stop(); }
 
 void IdentityComponent::declare(Declarations& d) {
   declare_identity_keys(d.config);
-  for (const char* t : {"user.registered", "user.login", "user.login_failed", "user.locked", "user.email_verified",
-                        "user.phone_verified", "user.phone_removed", "user.password_reset", "user.mfa_enabled",
-                        "user.mfa_disabled"})
-    d.event_type(t, "An account changed or signed in");
-  d.event_type("session.revoked", "A session was signed out or its refresh token reused");
-  d.event_type("identity.key_rotated", "The JWT signing key was rotated");
-  d.event_type("apikey.created", "An admin API key was created");
-  d.event_type("apikey.revoked", "An admin API key was revoked");
+  d.event_types_of(identity::kIdentityEventTypes);
 }
 
 Status IdentityComponent::init() {

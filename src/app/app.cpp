@@ -75,6 +75,7 @@ struct App::Impl {
   api::IdentityComponent& identity = add<api::IdentityComponent>(kernel, access, messaging);
   // ----
 
+  api::Declarations declared{config, {}, {}};
   size_t started = 0;  // components whose start() ran
   http::Router router;
   std::unique_ptr<BearerAuthenticator> authenticator;
@@ -131,6 +132,7 @@ access::AccessControl& App::access() { return impl_->access.control(); }
 store::Db& App::db() { return *impl_->db; }
 http::Pipeline& App::pipeline() { return *impl_->pipeline; }
 const http::Router& App::router() const { return impl_->router; }
+const api::Declarations& App::declarations() const { return impl_->declared; }
 
 Status App::init() {
   Impl& m = *impl_;
@@ -141,8 +143,7 @@ Status App::init() {
   // an unknown key there is an error naming it.
   declare_server_keys(m.config);
   api::RateLimits::declare(m.config);
-  api::Declarations declared{m.config, {}, {}};
-  for (auto& c : m.components) c->declare(declared);
+  for (auto& c : m.components) c->declare(m.declared);
   if (!m.options.config_file.empty()) SB_TRY(m.config.load_file(m.options.config_file));
   SB_TRY(m.config.load_env(m.envp));
   if (m.options.serving)
@@ -184,7 +185,7 @@ Status App::init() {
   }
   // A typo in a route's permission or rate-limit group would silently open
   // the route or drop its brute-force limit: refuse to start instead.
-  SB_TRY(api::check_routes(routes, declared));
+  SB_TRY(api::check_routes(routes, m.declared));
   for (auto& r : routes) m.router.add(std::move(r));
 
   http::PipelineOptions po;

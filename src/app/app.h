@@ -20,7 +20,7 @@ namespace sb::identity { class ApiKeys; class AuthService; }
 namespace sb::access { class AccessControl; }
 namespace sb::store { class Db; }
 namespace sb::http { class Pipeline; class Router; }
-namespace sb::api { class Component; struct Kernel; }
+namespace sb::api { class Component; struct Kernel; struct Declarations; }
 
 namespace sb::app {
 
@@ -55,6 +55,8 @@ class App {
   // The request pipeline over every component's routes (after init()).
   http::Pipeline& pipeline();
   const http::Router& router() const;
+  // What the components declared (permissions, event types), after init().
+  const api::Declarations& declarations() const;
 
  private:
   struct Impl;

@@ -219,10 +219,10 @@ Status AuthServiceImpl::record_failure(store::Tx& tx, const std::string& user_id
     SB_TRY(tx.exec("UPDATE users SET next_login_at = $2 WHERE id = $1", {user_id, next}));
   }
   std::vector<events::Event> evs;
-  evs.push_back(identity_event(clock_, "user.login_failed", user_id,
+  evs.push_back(kUserLoginFailed.make(clock_, user_id,
                                {{"user_id", user_id}, {"reason", reason}, {"failures", failures}}));
   if (lock)
-    evs.push_back(identity_event(clock_, "user.locked", user_id,
+    evs.push_back(kUserLocked.make(clock_, user_id,
                                  {{"user_id", user_id},
                                   {"failures", failures},
                                   {"locked_until", format_rfc3339(t + opt_.lockout_ms)}}));
@@ -248,7 +248,7 @@ Result<OpenedSession> AuthServiceImpl::open_session(store::Tx& tx, const std::st
   boost::json::object data{{"user_id", user_id}, {"session_id", s.session_id}, {"method", method},
                            {"amr", amr_json(s.amr)}};
   if (!client.ip.empty()) data["ip"] = client.ip;
-  SB_TRY(log_.append(tx, identity_event(clock_, "user.login", user_id, std::move(data))));
+  SB_TRY(log_.append(tx, kUserLogin.make(clock_, user_id, std::move(data))));
   return s;
 }
 
@@ -344,7 +344,7 @@ Result<std::vector<std::string>> AuthServiceImpl::revoke_sessions(store::Tx& tx,
   for (const auto& r : *rows) {
     std::string sid = r.text_at(0);
     SB_TRY(tx.exec("UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1", {sid, t, reason}));
-    SB_TRY(log_.append(tx, identity_event(clock_, "session.revoked", user_id,
+    SB_TRY(log_.append(tx, kSessionRevoked.make(clock_, user_id,
                                           {{"user_id", user_id}, {"session_id", sid}, {"reason", reason}})));
     ids.push_back(std::move(sid));
   }

@@ -8,13 +8,18 @@
 
 #include <boost/json.hpp>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "api/component.h"
 #include "app/app.h"
 #include "config/config.h"
 #include "http/pipeline.h"
+#include "access/access_control.h"
+#include "events/event.h"
+#include "events/event_log.h"
 #include "http/server.h"
+#include "identity/auth_service.h"
 #include "identity/api_keys.h"
 #include "support/curl_client.h"
 #include "support/temp_dir.h"
@@ -23,6 +28,8 @@ namespace sb {
 namespace {
 
 // ---- the example module: everything it needs is in this block.
+inline constexpr events::EventType kGreetingSent{"/switchboard/greeting", "greeting.sent", "A greeting was sent"};
+
 struct GreetingDeps {
   config::ConfigService* config = nullptr;
 };
@@ -43,7 +50,7 @@ class GreetingComponent final : public api::Component {
   void declare(api::Declarations& d) override {
     d.config.declare({"greeting.text", config::Type::kString, "hello", "What GET /v1/greeting answers"});
     d.permission("greetings:read", "Read the greeting");
-    d.event_type("greeting.sent", "A greeting was sent");
+    d.event_type(kGreetingSent);
   }
   Status init() override {
     deps_ = {&kernel_.config};
@@ -145,6 +152,36 @@ TEST_F(ComponentsTest, AThrowingHandlerBehindTheRealServerIsA500ProblemAndTheSer
 
   server.stop();
   serving.join();
+}
+
+TEST_F(ComponentsTest, EveryEventTheModulesAppendHasOneEnvelopeShapeAndADeclaredType) {
+  auto app = make_app();
+  ASSERT_TRUE(static_cast<bool>(app->init()));
+  ASSERT_TRUE(app->api_keys().create("ops").ok());
+  ASSERT_TRUE(app->access().create_role({"editor", "Edits", {"posts:*"}}, "test").ok());
+  ASSERT_TRUE(app->auth().create_user({"ada@example.com", "", "correct horse battery staple"}).ok());
+  ASSERT_TRUE(static_cast<bool>(app->config().set("email.from", boost::json::value("ops@example.com"), "test")));
+  std::set<std::string> declared;
+  for (auto* t : app->declarations().event_types) declared.emplace(t->type);
+  EXPECT_TRUE(declared.contains("greeting.sent"));  // the example module's own
+
+  events::Query q;
+  q.limit = 1000;
+  auto stored = app->events().read(q);
+  ASSERT_TRUE(stored.ok());
+  std::set<std::string> seen;
+  for (const auto& s : *stored) {
+    auto e = events::parse_stored(s.sequence, s.envelope);
+    ASSERT_TRUE(e.ok()) << s.envelope;
+    seen.insert(e->type);
+    EXPECT_TRUE(declared.contains(e->type)) << e->type << " is appended but no component declares it";
+    EXPECT_TRUE(e->source.starts_with("/switchboard/")) << s.envelope;
+    EXPECT_EQ(e->datacontenttype, "application/json") << s.envelope;
+    EXPECT_GT(e->time_ms, 0) << s.envelope;
+    EXPECT_EQ(e->data_json.front(), '{') << s.envelope;
+  }
+  for (const char* t : {"apikey.created", "role.created", "user.registered", "config.updated"})
+    EXPECT_TRUE(seen.contains(t)) << t;
 }
 
 }  // namespace
