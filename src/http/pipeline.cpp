@@ -220,7 +220,8 @@ void Pipeline::handle(Request& req, Respond respond) {
     Status st = impl_->admission->admit(req, route, limit_headers);
     if (!st) {
       Response r = problem(st, req.request_id);
-      for (auto& h : limit_headers) r.headers.push_back(std::move(h));
+      // The limiter's Retry-After is the exact one: it replaces problem()'s.
+      for (auto& h : limit_headers) r.set_header(std::move(h.first), std::move(h.second));
       reply(std::move(r));
       return;
     }
