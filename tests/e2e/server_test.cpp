@@ -4,10 +4,13 @@
 #include <atomic>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -247,6 +250,59 @@ TEST(ServerLimits, OversizedHeadersGet431AndIdleConnectionsAreClosed) {
   size_t first = two.find("HTTP/1.1 200");
   ASSERT_NE(first, std::string::npos);
   EXPECT_NE(two.find("HTTP/1.1 200", first + 1), std::string::npos);
+}
+
+// Connects and sends `bytes` one at a time, `gap_ms` apart, until the server
+// closes the connection or `give_up_ms` pass. Between bytes it waits for the
+// close itself (poll), not a fixed sleep. Returns the ms until the close, or
+// -1 if the connection was still open; what the server sent goes to `received`.
+int trickle_until_closed(int port, const std::string& bytes, int gap_ms, int give_up_ms, std::string& received) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -2;
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+  };
+  int closed_at = -1;
+  for (size_t next = 0; closed_at < 0 && elapsed() < give_up_ms;) {
+    if (next < bytes.size() && send(fd, &bytes[next++], 1, MSG_NOSIGNAL) != 1) {
+      closed_at = elapsed();
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, std::max(1, std::min(gap_ms, give_up_ms - elapsed()))) > 0) {
+      char buf[512];
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) closed_at = elapsed();
+      else received.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return closed_at;
+}
+
+TEST(ServerLimits, ReadTimeoutBoundsAHeaderTrickledByteByByte) {
+  // The idle timeout stays at its 60 s default: only the read timeout can close this.
+  ServerProcess server(std::map<std::string, std::string>{{"SWITCHBOARD_HTTP__READ_TIMEOUT_MS", "300"}});
+  ASSERT_TRUE(server.start()) << server.output();
+  // A header that never ends, one byte every 100 ms.
+  std::string slow = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(100, 'a');
+  std::string received;
+  int closed_at = trickle_until_closed(server.port(), slow, 100, 1500, received);
+  EXPECT_GE(closed_at, 0) << "still open after 1.5 s (5x the read timeout)";
+  EXPECT_LT(closed_at, 1500);
+  EXPECT_TRUE(received.empty()) << received;
+  // A request sent at once is still served on a fresh connection.
+  std::string fine = raw_exchange(server.port(), "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(fine.rfind("HTTP/1.1 200", 0), 0u) << fine.substr(0, 200);
 }
 
 TEST(ServerLifecycle, EnvAdminKeyIsUsedAndNothingPrinted) {
