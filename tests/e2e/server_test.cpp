@@ -160,6 +160,33 @@ TEST_F(ServerE2E, BadInputIsA4xxProblemNamingTheFieldAndChangesNothing) {
   EXPECT_EQ(count_events("*"), before);  // nothing half-written
 }
 
+// The problem's first errors[] field, or "" when the answer is not a problem.
+std::string problem_field(const HttpResult& r) {
+  if (r.headers.count("content-type") == 0 || r.headers.at("content-type") != "application/problem+json") return "";
+  return std::string(body_json(r).at("errors").as_array()[0].at("field").as_string());
+}
+
+TEST_F(ServerE2E, NumbersBeyondADoubleAreRefusedAndHistoryStaysStrictJson) {
+  auto inf = post("/v1/events", event_json("inf1", "num.x", R"({"x":1e400})"));
+  EXPECT_EQ(inf.status, 400);
+  EXPECT_EQ(problem_field(inf), "/data/x") << inf.body;
+  auto batch = post("/v1/events", "[" + event_json("inf2", "num.x") + "," + event_json("inf3", "num.x", R"({"y":[-1e400]})") + "]");
+  EXPECT_EQ(batch.status, 400);
+  EXPECT_EQ(problem_field(batch), "/1/data/y/0") << batch.body;
+  auto cfg = http_request("PUT", server.url("/v1/config/events.heartbeat_ms"), R"({"value":1e400})", {server.auth_header(), kJson});
+  EXPECT_EQ(cfg.status, 400);
+  EXPECT_EQ(problem_field(cfg), "/value") << cfg.body;
+
+  ASSERT_EQ(post("/v1/events", event_json("max1", "num.x", R"({"x":1.7976931348623157e308,"y":-1e-400})")).status, 201);
+  auto history = get("/v1/events?type=num.*");
+  ASSERT_EQ(history.status, 200);
+  boost::system::error_code ec;
+  auto v = bj::parse(history.body, ec);  // strict RFC 8259: no Infinity, no NaN
+  ASSERT_FALSE(ec) << history.body;
+  ASSERT_EQ(v.at("events").as_array().size(), 1u);
+  EXPECT_EQ(v.at("events").as_array()[0].at("data").at("x").as_double(), 1.7976931348623157e308);
+}
+
 TEST_F(ServerE2E, StreamResumesExactlyAfterLastEventIdAndDeliversLive) {
   std::vector<int64_t> seqs;
   for (int i = 0; i < 3; ++i) {
