@@ -187,6 +187,64 @@ TEST_F(ServerE2E, NumbersBeyondADoubleAreRefusedAndHistoryStaysStrictJson) {
   EXPECT_EQ(v.at("events").as_array()[0].at("data").at("x").as_double(), 1.7976931348623157e308);
 }
 
+TEST_F(ServerE2E, CloudEventsOutsideTheSpecAreRefusedNamingTheAttribute) {
+  int64_t before = count_events("*");
+  auto with = [](const std::string& extra, const std::string& source = "/e2e") {
+    return R"({"specversion":"1.0","id":"ce1","source":")" + source + R"(","type":"ce.x",)" + extra + "}";
+  };
+  struct Case {
+    std::string body, field;
+  } cases[] = {
+      {with(R"("ratio":1.5)"), "/ratio"},                        // no CloudEvents type holds 1.5
+      {with(R"("big":2147483648)"), "/big"},                     // Integer is 32-bit signed
+      {with(R"("time":"2026-01-02 03:04:05Z")"), "/time"},       // RFC 3339 separates with 'T'
+      {with(R"("dataschema":"schemas/order.json")"), "/dataschema"},  // must be absolute
+      {with(R"("subject":"")"), "/subject"},                     // if present, non-empty
+      {with(R"("datacontenttype":"not a media type")"), "/datacontenttype"},
+      {with(R"("data":1)", "/my app"), "/source"},               // URI-reference: no spaces
+  };
+  for (auto& c : cases) {
+    auto r = post("/v1/events", c.body);
+    EXPECT_EQ(r.status, 400) << c.body;
+    EXPECT_EQ(problem_field(r), c.field) << c.body << " -> " << r.body;
+  }
+  // application/cloudevents+json is one event; a batch has its own media type.
+  std::string two = "[" + event_json("ce2", "ce.x") + "," + event_json("ce3", "ce.x") + "]";
+  auto array_as_one = post("/v1/events", two, {"Content-Type: application/cloudevents+json"});
+  EXPECT_EQ(array_as_one.status, 400);
+  EXPECT_EQ(problem_field(array_as_one), "body") << array_as_one.body;
+  auto one_as_batch = post("/v1/events", event_json("ce4", "ce.x"), {"Content-Type: application/cloudevents-batch+json"});
+  EXPECT_EQ(one_as_batch.status, 400);
+  EXPECT_EQ(count_events("*"), before);
+  EXPECT_EQ(post("/v1/events", two, {"Content-Type: application/cloudevents-batch+json"}).status, 201);
+}
+
+TEST_F(ServerE2E, BinaryAndNonJsonDataAreStoredAndServedBack) {
+  auto base = [](const std::string& id, const std::string& rest) {
+    return R"({"specversion":"1.0","id":")" + id + R"(","source":"urn:e2e","type":"blob.stored",)" + rest + "}";
+  };
+  auto bin = post("/v1/events", base("bin1", R"("datacontenttype":"image/png","data_base64":"iVBORw0KGgo=")"),
+                  {"Content-Type: application/cloudevents+json"});
+  ASSERT_EQ(bin.status, 201) << bin.body;
+  auto text = post("/v1/events", base("txt1", R"("datacontenttype":"text/plain; charset=utf-8","data":"hello, world")"));
+  ASSERT_EQ(text.status, 201) << text.body;
+  auto typed = post("/v1/events", base("ext1", R"("attempt":3,"replayed":false,"averylongextensionname":"x")"));
+  ASSERT_EQ(typed.status, 201) << typed.body;
+
+  auto events = body_json(get("/v1/events?type=blob.stored")).at("events").as_array();
+  ASSERT_EQ(events.size(), 3u);
+  const auto& b = events[0].as_object();
+  EXPECT_EQ(b.at("data_base64").as_string(), "iVBORw0KGgo=");
+  EXPECT_EQ(b.at("datacontenttype").as_string(), "image/png");
+  EXPECT_FALSE(b.contains("data"));
+  const auto& t = events[1].as_object();
+  EXPECT_EQ(t.at("data").as_string(), "hello, world");
+  EXPECT_EQ(t.at("datacontenttype").as_string(), "text/plain; charset=utf-8");
+  const auto& x = events[2].as_object();
+  EXPECT_EQ(x.at("attempt"), bj::value(3));  // an Integer stays a JSON number
+  EXPECT_EQ(x.at("replayed"), bj::value(false));
+}
+
 TEST_F(ServerE2E, StreamResumesExactlyAfterLastEventIdAndDeliversLive) {
   std::vector<int64_t> seqs;
   for (int i = 0; i < 3; ++i) {

@@ -71,6 +71,21 @@ TEST(Clock, Rfc3339RoundTripAndOffsets) {
   EXPECT_FALSE(parse_rfc3339("2026-11-23T00:00:00", ms));
 }
 
+TEST(Clock, Rfc3339RefusesWhatItWouldHaveToRewrite) {
+  int64_t ms = 0;
+  // RFC 3339 §5.6 separates date and time with 'T' ('t'); the space is an ISO 8601 profile's.
+  EXPECT_FALSE(parse_rfc3339("2026-11-23 13:17:17Z", ms));
+  EXPECT_TRUE(parse_rfc3339("2026-11-23t13:17:17z", ms));
+  // Days a month lacks were normalised by timegm into another date.
+  EXPECT_FALSE(parse_rfc3339("2026-02-29T00:00:00Z", ms));
+  EXPECT_FALSE(parse_rfc3339("2026-04-31T00:00:00Z", ms));
+  EXPECT_TRUE(parse_rfc3339("2024-02-29T00:00:00Z", ms));
+  EXPECT_FALSE(parse_rfc3339("2100-02-29T00:00:00Z", ms));
+  EXPECT_TRUE(parse_rfc3339("2000-02-29T00:00:00Z", ms));
+  EXPECT_FALSE(parse_rfc3339("2026-11-23T00:00:00+24:00", ms));
+  EXPECT_FALSE(parse_rfc3339("2026-11-23T00:00:00+01:60", ms));
+}
+
 TEST(Json, NumbersBeyondADoubleAreRefusedNamingTheirPointer) {
   auto field_of = [](std::string_view text) {
     auto r = json::parse(text);
