@@ -133,10 +133,13 @@ http::Response grant_user_role(const AccessDeps& s, http::Request& req) {
   return user_view(s, req, user);
 }
 
+// Revokes answer like grants, with what the user holds now: the caller sees
+// the effect (another role may still grant the permission) without a GET.
 http::Response revoke_user_role(const AccessDeps& s, http::Request& req) {
-  if (Status st = s.access->revoke_role(req.params["id"], req.params["role"], req.principal); !st)
+  const std::string& user = req.params["id"];
+  if (Status st = s.access->revoke_role(user, req.params["role"], req.principal); !st)
     return error_response(st, req);
-  return no_content();
+  return user_view(s, req, user);
 }
 
 http::Response grant_user_permission(const AccessDeps& s, http::Request& req) {
@@ -163,9 +166,10 @@ http::Response grant_user_permission(const AccessDeps& s, http::Request& req) {
 }
 
 http::Response revoke_user_permission(const AccessDeps& s, http::Request& req) {
-  if (Status st = s.access->revoke_permission(req.params["id"], req.params["permission"], req.principal); !st)
+  const std::string& user = req.params["id"];
+  if (Status st = s.access->revoke_permission(user, req.params["permission"], req.principal); !st)
     return error_response(st, req);
-  return no_content();
+  return user_view(s, req, user);
 }
 
 http::Response get_user_permissions(const AccessDeps& s, http::Request& req) {

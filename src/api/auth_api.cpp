@@ -99,7 +99,7 @@ Response codes_response(const std::vector<std::string>& codes) {
 // A 429 from a handler-level rule, with the limiter's headers.
 Response limited(const Status& st, const Request& req, std::vector<std::pair<std::string, std::string>>& headers) {
   Response r = error_response(st, req);
-  for (auto& h : headers) r.headers.push_back(std::move(h));
+  for (auto& h : headers) r.set_header(std::move(h.first), std::move(h.second));
   return r;
 }
 

@@ -27,6 +27,32 @@ std::string appended_json(const events::Appended& a) {
   out += a.duplicate ? ",\"duplicate\":true}" : ",\"duplicate\":false}";
   return out;
 }
+
+// True if `content_type`'s media type (parameters aside) is `want`, which is
+// lower case; media types compare case-insensitively.
+bool media_type_is(std::string_view content_type, std::string_view want) {
+  std::string_view base = content_type.substr(0, content_type.find(';'));
+  while (!base.empty() && (base.back() == ' ' || base.back() == '\t')) base.remove_suffix(1);
+  if (base.size() != want.size()) return false;
+  for (size_t i = 0; i < base.size(); ++i) {
+    char c = base[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+    if (c != want[i]) return false;
+  }
+  return true;
+}
+
+// CloudEvents JSON format §3 and §4: application/cloudevents+json is one
+// event, application/cloudevents-batch+json an array of them. Plain
+// application/json may carry either.
+Status check_shape(std::string_view content_type, bool is_batch) {
+  if (is_batch && media_type_is(content_type, "application/cloudevents+json"))
+    return Status::invalid("body", "application/cloudevents+json holds one event (a JSON object); "
+                                   "send a batch as application/cloudevents-batch+json");
+  if (!is_batch && media_type_is(content_type, "application/cloudevents-batch+json"))
+    return Status::invalid("body", "application/cloudevents-batch+json holds a JSON array of events");
+  return {};
+}
 }  // namespace
 
 void publish_events(const EventsDeps& s, http::Request& req, http::Respond respond) {
@@ -38,6 +64,7 @@ void publish_events(const EventsDeps& s, http::Request& req, http::Respond respo
   if (!body.ok()) return respond(error_response(body.status(), req));
   std::vector<events::Event> batch;
   bool is_batch = body->is_array();
+  if (Status st = check_shape(req.header("content-type"), is_batch); !st) return respond(error_response(st, req));
   if (is_batch) {
     const auto& arr = body->get_array();
     if (arr.empty()) return respond(error_response(Status::invalid("body", "batch is empty"), req));

@@ -41,7 +41,7 @@ void declare_server_keys(config::ConfigService& c) {
   c.declare(restart({"store.pool_size", Type::kInt, 8, "Reader connections", false, at_least(1)}));
   c.declare(restart({"http.max_body_bytes", Type::kInt, 1 << 20, "Largest request body", false, at_least(1024)}));
   c.declare(restart({"http.max_header_bytes", Type::kInt, 16 << 10, "Largest request header block", false, at_least(1024)}));
-  c.declare(restart({"http.read_timeout_ms", Type::kInt, 30'000, "Time to receive a request", false, at_least(100)}));
+  c.declare(restart({"http.read_timeout_ms", Type::kInt, 30'000, "Time to receive a whole request (header and body), from its first byte", false, at_least(100)}));
   c.declare(restart({"http.idle_timeout_ms", Type::kInt, 60'000, "Keep-alive idle time", false, at_least(100)}));
   c.declare(restart({"http.shutdown_grace_ms", Type::kInt, 10'000, "In-flight deadline at shutdown", false, at_least(0)}));
   c.declare(restart({"http.access_log", Type::kBool, true, "One JSON line per request"}));

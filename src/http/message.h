@@ -76,6 +76,8 @@ struct Response {
     headers.emplace_back(std::move(name), std::move(value));
     return *this;
   }
+  // Replaces every header of that name (ASCII case-insensitive), else adds it.
+  Response& set_header(std::string name, std::string value);
 };
 
 using Respond = std::function<void(Response)>;

@@ -50,7 +50,8 @@ class AdmissionStep final : public Step {
     std::vector<std::pair<std::string, std::string>> headers;
     if (Status st = admission_.admit(req, route, headers); !st) {
       Response r = problem(st, req.request_id);
-      for (auto& h : headers) r.headers.push_back(std::move(h));
+      // The limiter's Retry-After is the exact one: it replaces problem()'s.
+      for (auto& h : headers) r.set_header(std::move(h.first), std::move(h.second));
       reply(std::move(r));
       return Outcome::kAnswered;
     }
