@@ -147,7 +147,7 @@ Result<Role> AccessControl::create_role(const Role& input, const std::string& ac
                                  {role.name, role.description, permissions_json(role.permissions), role.created_at_ms}));
     if (n == 0) return Status::already_exists("role " + role.name + " already exists");
     bj::object data{{"role", role.name}, {"permissions", bj::value_from(role.permissions)}, {"actor", actor}};
-    SB_TRY(append(tx, "role.created", role.name, bj::serialize(data)));
+    SB_TRY(append(tx, kRoleCreated, role.name, bj::serialize(data)));
     invalidate_after_commit(tx, "");
     return {};
   }));
@@ -179,7 +179,7 @@ Result<Role> AccessControl::put_role(const Role& input, const std::string& actor
                    "updated_at = excluded.updated_at",
                    {role.name, role.description, permissions_json(role.permissions), role.created_at_ms, now}));
     bj::object data{{"role", role.name}, {"permissions", bj::value_from(role.permissions)}, {"actor", actor}};
-    SB_TRY(append(tx, existing ? "role.updated" : "role.created", role.name, bj::serialize(data)));
+    SB_TRY(append(tx, existing ? kRoleUpdated : kRoleCreated, role.name, bj::serialize(data)));
     invalidate_after_commit(tx, "");
     return {};
   }));
@@ -195,7 +195,7 @@ Status AccessControl::delete_role(const std::string& name, const std::string& ac
     SB_TRY(tx.exec("DELETE FROM roles WHERE name = $1", {name}));
     SB_ASSIGN(int64_t grants, tx.exec("DELETE FROM user_roles WHERE role = $1", {name}));
     bj::object data{{"role", name}, {"grants_removed", grants}, {"actor", actor}};
-    SB_TRY(append(tx, "role.deleted", name, bj::serialize(data)));
+    SB_TRY(append(tx, kRoleDeleted, name, bj::serialize(data)));
     invalidate_after_commit(tx, "");
     return {};
   });
@@ -223,7 +223,7 @@ Status AccessControl::grant_role_in(store::Tx& tx, const std::string& user_id, c
                                {user_id, role, clock_.now_ms(), actor}));
   if (n == 0) return {};  // already held: nothing changed, nothing to record
   bj::object data{{"user", user_id}, {"role", role}, {"actor", actor}};
-  SB_TRY(append(tx, "role.granted", user_id, bj::serialize(data)));
+  SB_TRY(append(tx, kRoleGranted, user_id, bj::serialize(data)));
   invalidate_after_commit(tx, user_id);
   return {};
 }
@@ -235,7 +235,7 @@ Status AccessControl::revoke_role(const std::string& user_id, const std::string&
     SB_ASSIGN(int64_t n, tx.exec("DELETE FROM user_roles WHERE user_id = $1 AND role = $2", {user_id, role}));
     if (n == 0) return Status::not_found("user " + user_id + " does not hold role " + role);
     bj::object data{{"user", user_id}, {"role", role}, {"actor", actor}};
-    SB_TRY(append(tx, "role.revoked", user_id, bj::serialize(data)));
+    SB_TRY(append(tx, kRoleRevoked, user_id, bj::serialize(data)));
     invalidate_after_commit(tx, user_id);
     return {};
   });
@@ -255,7 +255,7 @@ Status AccessControl::grant_permission(const std::string& user_id, const std::st
                    "effect = excluded.effect, granted_at = excluded.granted_at, granted_by = excluded.granted_by",
                    {user_id, permission, effect, clock_.now_ms(), actor}));
     bj::object data{{"user", user_id}, {"permission", permission}, {"effect", effect}, {"actor", actor}};
-    SB_TRY(append(tx, "permission.granted", user_id, bj::serialize(data)));
+    SB_TRY(append(tx, kPermissionGranted, user_id, bj::serialize(data)));
     invalidate_after_commit(tx, user_id);
     return {};
   });
@@ -271,22 +271,15 @@ Status AccessControl::revoke_permission(const std::string& user_id, const std::s
     if (rows.empty()) return Status::not_found("user " + user_id + " has no direct grant of " + permission);
     SB_TRY(tx.exec("DELETE FROM user_permissions WHERE user_id = $1 AND permission = $2", {user_id, permission}));
     bj::object data{{"user", user_id}, {"permission", permission}, {"effect", rows[0].text_at(0)}, {"actor", actor}};
-    SB_TRY(append(tx, "permission.revoked", user_id, bj::serialize(data)));
+    SB_TRY(append(tx, kPermissionRevoked, user_id, bj::serialize(data)));
     invalidate_after_commit(tx, user_id);
     return {};
   });
 }
 
-Status AccessControl::append(store::Tx& tx, const std::string& type, const std::string& subject,
+Status AccessControl::append(store::Tx& tx, const events::EventType& type, const std::string& subject,
                              std::string data_json) {
-  events::Event e;
-  e.id = new_uuid_v7(clock_);
-  e.source = kEventSource;
-  e.type = type;
-  e.subject = subject;
-  e.datacontenttype = "application/json";
-  e.data_json = std::move(data_json);
-  return log_.append(tx, std::move(e)).status();
+  return log_.append(tx, type.make_serialized(clock_, subject, std::move(data_json))).status();
 }
 
 // ---- checks and cache
@@ -342,6 +335,15 @@ Result<std::shared_ptr<const EffectivePermissions>> AccessControl::effective(con
   return perms;
 }
 
+std::shared_ptr<const EffectivePermissions> AccessControl::effective_cached(const std::string& user_id) {
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(user_id);
+  if (it == cache_.end()) return nullptr;
+  if (options_.cache_ttl_ms > 0 && clock_.steady_ms() - it->second.loaded_at_ms >= options_.cache_ttl_ms) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second.lru);
+  return it->second.perms;
+}
+
 Result<std::shared_ptr<const EffectivePermissions>> AccessControl::load(const std::string& user_id) {
   auto perms = std::make_shared<EffectivePermissions>();
   SB_TRY(db_.read([&](store::Tx& tx) -> Status {
@@ -388,7 +390,7 @@ void AccessControl::invalidate_all() {
 }
 
 void AccessControl::apply_event(const events::Event& e) {
-  if (e.source != kEventSource) return;
+  if (e.source != kAccessSource) return;
   const std::string& t = e.type;
   if (t == "role.granted" || t == "role.revoked" || t.starts_with("permission.")) {
     std::string user = e.subject;

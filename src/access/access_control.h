@@ -35,6 +35,7 @@
 #include "access/permission.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "events/event_type.h"
 
 namespace sb::store { class Db; class Tx; }
 namespace sb::events { class EventLog; struct Event; }
@@ -62,6 +63,20 @@ struct AccessOptions {
 Status validate_role_name(std::string_view name, const std::string& field);
 // InvalidArgument naming `field` unless `user_id` is 1..128 printable characters.
 Status validate_user_id(std::string_view user_id, const std::string& field);
+
+// The events access appends (subject: the role name or the user id).
+inline constexpr std::string_view kAccessSource = "/switchboard/access";
+inline constexpr events::EventType kRoleCreated{kAccessSource, "role.created", "A role was created"};
+inline constexpr events::EventType kRoleUpdated{kAccessSource, "role.updated", "A role's description or permissions changed"};
+inline constexpr events::EventType kRoleDeleted{kAccessSource, "role.deleted", "A role was deleted"};
+inline constexpr events::EventType kRoleGranted{kAccessSource, "role.granted", "A user was given a role"};
+inline constexpr events::EventType kRoleRevoked{kAccessSource, "role.revoked", "A user's role was taken away"};
+inline constexpr events::EventType kPermissionGranted{kAccessSource, "permission.granted",
+                                                      "A permission was granted (or denied) to a user directly"};
+inline constexpr events::EventType kPermissionRevoked{kAccessSource, "permission.revoked",
+                                                      "A user's direct grant or deny was removed"};
+inline constexpr const events::EventType* kAccessEventTypes[] = {
+    &kRoleCreated, &kRoleUpdated, &kRoleDeleted, &kRoleGranted, &kRoleRevoked, &kPermissionGranted, &kPermissionRevoked};
 
 class AccessControl {
  public:
@@ -103,6 +118,10 @@ class AccessControl {
   Result<std::vector<std::string>> roles_of(const std::string& user_id);
   // An unknown user simply has no permissions.
   Result<std::shared_ptr<const EffectivePermissions>> effective(const std::string& user_id);
+  // The cached answer only, never the Db: null on a miss (or an expired
+  // entry). For io threads, which must not wait on a query; a miss is
+  // answered by effective() on the blocking pool, which fills the cache.
+  std::shared_ptr<const EffectivePermissions> effective_cached(const std::string& user_id);
   // InvalidArgument if `permission` is malformed.
   Result<bool> check(const std::string& user_id, const std::string& permission);
   // Changes on every cache invalidation (local change or apply_event). A
@@ -126,7 +145,7 @@ class AccessControl {
 
   Result<std::shared_ptr<const EffectivePermissions>> load(const std::string& user_id);
   Status grant_role_in(store::Tx& tx, const std::string& user_id, const std::string& role, const std::string& actor);
-  Status append(store::Tx& tx, const std::string& type, const std::string& subject, std::string data_json);
+  Status append(store::Tx& tx, const events::EventType& type, const std::string& subject, std::string data_json);
   // Queue invalidation of one user (or everyone when empty) for after `tx` commits.
   void invalidate_after_commit(store::Tx& tx, std::string user_id);
   void invalidate_user(const std::string& user_id);

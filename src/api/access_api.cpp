@@ -1,4 +1,5 @@
 #include "api/access_api.h"
+#include "events/event.h"
 
 #include "access/access_control.h"
 #include "api/json_body.h"
@@ -60,7 +61,7 @@ Result<bj::object> object_body(const http::Request& req) {
   return std::move(body.get_object());
 }
 
-http::Response user_view(const Services& s, http::Request& req, const std::string& user) {
+http::Response user_view(const AccessDeps& s, http::Request& req, const std::string& user) {
   auto perms = s.access->effective(user);
   if (!perms.ok()) return error_response(perms.status(), req);
   return json_response(200, bj::object{{"user", user},
@@ -71,7 +72,7 @@ http::Response user_view(const Services& s, http::Request& req, const std::strin
 
 }  // namespace
 
-http::Response list_roles(const Services& s, http::Request& req) {
+http::Response list_roles(const AccessDeps& s, http::Request& req) {
   auto roles = s.access->list_roles();
   if (!roles.ok()) return error_response(roles.status(), req);
   bj::array out;
@@ -79,7 +80,7 @@ http::Response list_roles(const Services& s, http::Request& req) {
   return json_response(200, bj::object{{"roles", std::move(out)}});
 }
 
-http::Response create_role(const Services& s, http::Request& req) {
+http::Response create_role(const AccessDeps& s, http::Request& req) {
   auto body = object_body(req);
   if (!body.ok()) return error_response(body.status(), req);
   access::Role role;
@@ -94,13 +95,13 @@ http::Response create_role(const Services& s, http::Request& req) {
   return json_response(201, role_json(*created)).with_header("Location", std::string("/v1/roles") + "/" + created->name);
 }
 
-http::Response get_role(const Services& s, http::Request& req) {
+http::Response get_role(const AccessDeps& s, http::Request& req) {
   auto role = s.access->get_role(req.params["name"]);
   if (!role.ok()) return error_response(role.status(), req);
   return json_response(200, role_json(*role));
 }
 
-http::Response put_role(const Services& s, http::Request& req) {
+http::Response put_role(const AccessDeps& s, http::Request& req) {
   const std::string& name = req.params["name"];
   if (Status st = access::validate_role_name(name, "name"); !st) return error_response(st, req);
   auto body = object_body(req);
@@ -121,24 +122,27 @@ http::Response put_role(const Services& s, http::Request& req) {
   return json_response(200, role_json(*saved));
 }
 
-http::Response delete_role(const Services& s, http::Request& req) {
+http::Response delete_role(const AccessDeps& s, http::Request& req) {
   if (Status st = s.access->delete_role(req.params["name"], req.principal); !st) return error_response(st, req);
   return no_content();
 }
 
-http::Response grant_user_role(const Services& s, http::Request& req) {
+http::Response grant_user_role(const AccessDeps& s, http::Request& req) {
   const std::string& user = req.params["id"];
   if (Status st = s.access->grant_role(user, req.params["role"], req.principal); !st) return error_response(st, req);
   return user_view(s, req, user);
 }
 
-http::Response revoke_user_role(const Services& s, http::Request& req) {
-  if (Status st = s.access->revoke_role(req.params["id"], req.params["role"], req.principal); !st)
+// Revokes answer like grants, with what the user holds now: the caller sees
+// the effect (another role may still grant the permission) without a GET.
+http::Response revoke_user_role(const AccessDeps& s, http::Request& req) {
+  const std::string& user = req.params["id"];
+  if (Status st = s.access->revoke_role(user, req.params["role"], req.principal); !st)
     return error_response(st, req);
-  return no_content();
+  return user_view(s, req, user);
 }
 
-http::Response grant_user_permission(const Services& s, http::Request& req) {
+http::Response grant_user_permission(const AccessDeps& s, http::Request& req) {
   const std::string& user = req.params["id"];
   bool deny = false;
   if (!req.body.empty()) {
@@ -161,17 +165,18 @@ http::Response grant_user_permission(const Services& s, http::Request& req) {
   return user_view(s, req, user);
 }
 
-http::Response revoke_user_permission(const Services& s, http::Request& req) {
-  if (Status st = s.access->revoke_permission(req.params["id"], req.params["permission"], req.principal); !st)
+http::Response revoke_user_permission(const AccessDeps& s, http::Request& req) {
+  const std::string& user = req.params["id"];
+  if (Status st = s.access->revoke_permission(user, req.params["permission"], req.principal); !st)
     return error_response(st, req);
-  return no_content();
+  return user_view(s, req, user);
 }
 
-http::Response get_user_permissions(const Services& s, http::Request& req) {
+http::Response get_user_permissions(const AccessDeps& s, http::Request& req) {
   return user_view(s, req, req.params["id"]);
 }
 
-http::Response check_access(const Services& s, http::Request& req) {
+http::Response check_access(const AccessDeps& s, http::Request& req) {
   auto body = object_body(req);
   if (!body.ok()) return error_response(body.status(), req);
   std::string user, permission;
@@ -186,6 +191,52 @@ http::Response check_access(const Services& s, http::Request& req) {
   auto allowed = s.access->check(user, permission);
   if (!allowed.ok()) return error_response(allowed.status(), req);
   return json_response(200, bj::object{{"user", user}, {"permission", permission}, {"allowed", *allowed}});
+}
+
+// ---- component
+
+AccessComponent::AccessComponent(Kernel& kernel) : Component("access"), kernel_(kernel) {}
+AccessComponent::~AccessComponent() = default;
+
+void AccessComponent::declare(Declarations& d) {
+  d.permission("roles:read", "List and read roles");
+  d.permission("roles:write", "Create, change and delete roles");
+  d.permission("grants:read", "Read a user's roles and effective permissions");
+  d.permission("grants:write", "Grant and revoke a user's roles and permissions");
+  d.permission("access:check", "Ask whether a user holds a permission");
+  d.event_types_of(access::kAccessEventTypes);
+}
+
+Status AccessComponent::init() {
+  access_ = std::make_unique<access::AccessControl>(*kernel_.db, *kernel_.events, kernel_.clock);
+  deps_ = {access_.get()};
+  return {};
+}
+
+void AccessComponent::routes(std::vector<http::Route>& out) {
+  using http::Access;
+  RouteTable t(out, deps_);
+  t.add({"GET", "/v1/roles", t.pool(list_roles), Access::kPermission, "roles:read"});
+  t.add({"POST", "/v1/roles", t.pool(create_role), Access::kPermission, "roles:write"});
+  t.add({"GET", "/v1/roles/{name}", t.pool(get_role), Access::kPermission, "roles:read"});
+  t.add({"PUT", "/v1/roles/{name}", t.pool(put_role), Access::kPermission, "roles:write"});
+  t.add({"DELETE", "/v1/roles/{name}", t.pool(delete_role), Access::kPermission, "roles:write"});
+  t.add({"PUT", "/v1/users/{id}/roles/{role}", t.pool(grant_user_role), Access::kPermission, "grants:write"});
+  t.add({"DELETE", "/v1/users/{id}/roles/{role}", t.pool(revoke_user_role), Access::kPermission, "grants:write"});
+  t.add({"PUT", "/v1/users/{id}/permissions/{permission}", t.pool(grant_user_permission), Access::kPermission,
+         "grants:write"});
+  t.add({"DELETE", "/v1/users/{id}/permissions/{permission}", t.pool(revoke_user_permission), Access::kPermission,
+         "grants:write"});
+  t.add({"GET", "/v1/users/{id}/permissions", t.pool(get_user_permissions), Access::kPermission, "grants:read"});
+  t.add({"POST", "/v1/access/check", t.pool(check_access), Access::kPermission, "access:check"});
+}
+
+Status AccessComponent::start() {
+  access::AccessControl* ac = access_.get();
+  auto drop_cached = [ac](const events::Event& e) { ac->apply_event(e); };
+  follow_log(kernel_, "role.*", drop_cached);
+  follow_log(kernel_, "permission.*", drop_cached);
+  return {};
 }
 
 }  // namespace sb::api

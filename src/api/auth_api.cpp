@@ -8,7 +8,6 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/json.h"
-#include "core/thread_pool.h"
 #include "http/problem.h"
 #include "identity/auth_service.h"
 
@@ -54,14 +53,10 @@ ClientInfo client_of(const Request& req) {
   return ClientInfo{req.remote_ip, std::string(req.header("user-agent")), req.user_id};
 }
 
-// Runs `fn` on the blocking pool (Argon2id, Db writes, provider sends). The
-// Request stays valid until `respond` runs, so `fn` may read it.
-void on_pool(const Services& s, Request& req, Respond respond, std::function<Response()> fn) {
-  std::string rid = req.request_id;
-  auto task = [fn = std::move(fn), respond]() mutable { respond(fn()); };
-  if (!s.blocking->submit(std::move(task)))
-    respond(http::problem(Status::unavailable("server is shutting down"), rid));
-}
+// Every /v1/auth route runs on the blocking pool (Run::kBlocking in its row):
+// Argon2id, Db writes and sends may wait here. Kept as a function so each
+// handler reads as "validate, then do".
+void on_pool(const IdentityDeps&, Request&, Respond respond, const std::function<Response()>& fn) { respond(fn()); }
 
 Response no_store(Response r) {
   r.headers.emplace_back("Cache-Control", "no-store");
@@ -104,14 +99,14 @@ Response codes_response(const std::vector<std::string>& codes) {
 // A 429 from a handler-level rule, with the limiter's headers.
 Response limited(const Status& st, const Request& req, std::vector<std::pair<std::string, std::string>>& headers) {
   Response r = error_response(st, req);
-  for (auto& h : headers) r.headers.push_back(std::move(h));
+  for (auto& h : headers) r.set_header(std::move(h.first), std::move(h.second));
   return r;
 }
 
 // Adding a way to sign in (an authenticator app, a phone) needs a recent
 // sign-in, not just a valid token: a stolen access token, refreshed or not,
 // must not be able to plant the attacker's second factor or phone.
-bool needs_recent_sign_in(const Services& s, const Request& req, Respond& respond) {
+bool needs_recent_sign_in(const IdentityDeps& s, const Request& req, Respond& respond) {
   int64_t window_s = s.config->get(kReauthWindow);
   int64_t now_s = Clock::system().now_ms() / 1000;
   if (req.auth_time > 0 && now_s - req.auth_time <= window_s) return false;
@@ -131,7 +126,7 @@ bool needs_user(const Request& req, Respond& respond) {
 
 }  // namespace
 
-void auth_register(const Services& s, Request& req, Respond respond) {
+void auth_register(const IdentityDeps& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"password"}, {"email", "phone"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
@@ -142,7 +137,7 @@ void auth_register(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_login(const Services& s, Request& req, Respond respond) {
+void auth_login(const IdentityDeps& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"password"}, {"email", "phone"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   Fields& v = *f;
@@ -159,7 +154,7 @@ void auth_login(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_refresh(const Services& s, Request& req, Respond respond) {
+void auth_refresh(const IdentityDeps& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"refresh_token"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
@@ -169,7 +164,7 @@ void auth_refresh(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_logout(const Services& s, Request& req, Respond respond) {
+void auth_logout(const IdentityDeps& s, Request& req, Respond respond) {
   if (needs_user(req, respond)) return;
   on_pool(s, req, respond, [&s, &req] {
     if (Status st = s.auth->logout(req.user_id, req.session_id); !st) return error_response(st, req);
@@ -177,7 +172,7 @@ void auth_logout(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_logout_all(const Services& s, Request& req, Respond respond) {
+void auth_logout_all(const IdentityDeps& s, Request& req, Respond respond) {
   if (needs_user(req, respond)) return;
   on_pool(s, req, respond, [&s, &req] {
     if (Status st = s.auth->logout_all(req.user_id); !st) return error_response(st, req);
@@ -185,7 +180,7 @@ void auth_logout_all(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_me(const Services& s, Request& req, Respond respond) {
+void auth_me(const IdentityDeps& s, Request& req, Respond respond) {
   if (needs_user(req, respond)) return;
   on_pool(s, req, respond, [&s, &req] {
     auto u = s.auth->get_user(req.user_id);
@@ -206,7 +201,7 @@ void auth_me(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_otp_send(const Services& s, Request& req, Respond respond) {
+void auth_otp_send(const IdentityDeps& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"phone"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   std::vector<std::pair<std::string, std::string>> headers;
@@ -218,7 +213,7 @@ void auth_otp_send(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_otp_verify(const Services& s, Request& req, Respond respond) {
+void auth_otp_verify(const IdentityDeps& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"phone", "code"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   if (!req.user_id.empty() && needs_recent_sign_in(s, req, respond)) return;
@@ -229,7 +224,7 @@ void auth_otp_verify(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_email_send_verification(const Services& s, Request& req, Respond respond) {
+void auth_email_send_verification(const IdentityDeps& s, Request& req, Respond respond) {
   if (needs_user(req, respond)) return;
   on_pool(s, req, respond, [&s, &req] {
     if (Status st = s.auth->send_email_verification(req.user_id); !st) return error_response(st, req);
@@ -237,7 +232,7 @@ void auth_email_send_verification(const Services& s, Request& req, Respond respo
   });
 }
 
-void auth_email_verify(const Services& s, Request& req, Respond respond) {
+void auth_email_verify(const IdentityDeps& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"token"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
@@ -247,7 +242,7 @@ void auth_email_verify(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_password_forgot(const Services& s, Request& req, Respond respond) {
+void auth_password_forgot(const IdentityDeps& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"email"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   std::vector<std::pair<std::string, std::string>> headers;
@@ -259,7 +254,7 @@ void auth_password_forgot(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_password_reset(const Services& s, Request& req, Respond respond) {
+void auth_password_reset(const IdentityDeps& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"token", "password"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
@@ -268,7 +263,7 @@ void auth_password_reset(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_totp_enroll(const Services& s, Request& req, Respond respond) {
+void auth_totp_enroll(const IdentityDeps& s, Request& req, Respond respond) {
   if (needs_user(req, respond) || needs_recent_sign_in(s, req, respond)) return;
   on_pool(s, req, respond, [&s, &req] {
     auto e = s.auth->totp_enroll(req.user_id);
@@ -277,7 +272,7 @@ void auth_totp_enroll(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_totp_confirm(const Services& s, Request& req, Respond respond) {
+void auth_totp_confirm(const IdentityDeps& s, Request& req, Respond respond) {
   if (needs_user(req, respond) || needs_recent_sign_in(s, req, respond)) return;
   auto f = read_fields(req, {"code"});
   if (!f.ok()) return respond(error_response(f.status(), req));
@@ -288,7 +283,7 @@ void auth_totp_confirm(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_totp_disable(const Services& s, Request& req, Respond respond) {
+void auth_totp_disable(const IdentityDeps& s, Request& req, Respond respond) {
   if (needs_user(req, respond)) return;
   auto f = read_fields(req, {"code"});
   if (!f.ok()) return respond(error_response(f.status(), req));
@@ -298,7 +293,7 @@ void auth_totp_disable(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_mfa_verify(const Services& s, Request& req, Respond respond) {
+void auth_mfa_verify(const IdentityDeps& s, Request& req, Respond respond) {
   auto f = read_fields(req, {"mfa_token"}, {"code", "recovery_code"});
   if (!f.ok()) return respond(error_response(f.status(), req));
   if ((*f)["code"].empty() == (*f)["recovery_code"].empty())
@@ -310,7 +305,7 @@ void auth_mfa_verify(const Services& s, Request& req, Respond respond) {
   });
 }
 
-void auth_recovery_codes(const Services& s, Request& req, Respond respond) {
+void auth_recovery_codes(const IdentityDeps& s, Request& req, Respond respond) {
   if (needs_user(req, respond)) return;
   auto f = read_fields(req, {"code"});
   if (!f.ok()) return respond(error_response(f.status(), req));
@@ -321,7 +316,7 @@ void auth_recovery_codes(const Services& s, Request& req, Respond respond) {
   });
 }
 
-Response jwks(const Services& s, Request&) {
+Response jwks(const IdentityDeps& s, Request&) {
   // Verifiers cache it; a rotation keeps the previous key listed until its
   // tokens expire, so a few minutes of staleness is safe.
   return Response::json(200, s.auth->keys().jwks_json()).with_header("Cache-Control", "public, max-age=300");

@@ -3,9 +3,13 @@
 // the blocking pool. Token responses carry Cache-Control: no-store.
 #pragma once
 
-#include "api/services.h"
+#include "api/component.h"
 #include "config/key.h"
 #include "http/message.h"
+
+namespace sb::identity { class AuthService; }
+namespace sb::access { class AccessControl; }
+namespace sb::config { class ConfigService; }
 
 namespace sb::api {
 
@@ -14,23 +18,34 @@ inline const config::Key<int64_t> kReauthWindow{
     "identity.reauth_window_s", 900, "Enrolling TOTP or adding a phone needs a sign-in at most this old (seconds)",
     config::between(60, 86400), config::hot};
 
-void auth_register(const Services& s, http::Request& req, http::Respond respond);
-void auth_login(const Services& s, http::Request& req, http::Respond respond);
-void auth_refresh(const Services& s, http::Request& req, http::Respond respond);
-void auth_logout(const Services& s, http::Request& req, http::Respond respond);
-void auth_logout_all(const Services& s, http::Request& req, http::Respond respond);
-void auth_me(const Services& s, http::Request& req, http::Respond respond);
-void auth_otp_send(const Services& s, http::Request& req, http::Respond respond);
-void auth_otp_verify(const Services& s, http::Request& req, http::Respond respond);
-void auth_email_send_verification(const Services& s, http::Request& req, http::Respond respond);
-void auth_email_verify(const Services& s, http::Request& req, http::Respond respond);
-void auth_password_forgot(const Services& s, http::Request& req, http::Respond respond);
-void auth_password_reset(const Services& s, http::Request& req, http::Respond respond);
-void auth_totp_enroll(const Services& s, http::Request& req, http::Respond respond);
-void auth_totp_confirm(const Services& s, http::Request& req, http::Respond respond);
-void auth_totp_disable(const Services& s, http::Request& req, http::Respond respond);
-void auth_mfa_verify(const Services& s, http::Request& req, http::Respond respond);
-void auth_recovery_codes(const Services& s, http::Request& req, http::Respond respond);
-http::Response jwks(const Services& s, http::Request& req);
+class RateLimits;
+
+struct IdentityDeps {
+  identity::AuthService* auth = nullptr;
+  access::AccessControl* access = nullptr;
+  config::ConfigService* config = nullptr;
+  RateLimits* limits = nullptr;  // per-account/phone rules the handlers take
+};
+
+
+void auth_register(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_login(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_refresh(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_logout(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_logout_all(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_me(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_otp_send(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_otp_verify(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_email_send_verification(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_email_verify(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_password_forgot(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_password_reset(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_totp_enroll(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_totp_confirm(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_totp_disable(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_mfa_verify(const IdentityDeps& s, http::Request& req, http::Respond respond);
+void auth_recovery_codes(const IdentityDeps& s, http::Request& req, http::Respond respond);
+http::Response jwks(const IdentityDeps& s, http::Request& req);
+
 
 }  // namespace sb::api

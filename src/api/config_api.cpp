@@ -33,13 +33,13 @@ std::string config_prefix_scope(const http::Request& req) {
   return prefix && !prefix->empty() ? std::string(*prefix) + "*" : std::string();
 }
 
-http::Response list_config(const Services& s, http::Request& req) {
+http::Response list_config(const ConfigDeps& s, http::Request& req) {
   bj::array out;
   for (auto& e : s.config->list(req.query_param("prefix").value_or(""))) out.push_back(entry_json(e));
   return json_response(200, bj::object{{"entries", std::move(out)}});
 }
 
-http::Response get_config(const Services& s, http::Request& req) {
+http::Response get_config(const ConfigDeps& s, http::Request& req) {
   auto e = s.config->entry(req.params["key"]);
   if (!e.ok()) return error_response(e.status(), req);
   // Services read their config on every start and often on every request:
@@ -62,7 +62,7 @@ http::Response get_config(const Services& s, http::Request& req) {
   return http::Response::json(200, std::move(out));
 }
 
-http::Response put_config(const Services& s, http::Request& req) {
+http::Response put_config(const ConfigDeps& s, http::Request& req) {
   auto body = json_body(req);
   if (!body.ok()) return error_response(body.status(), req);
   if (!body->is_object() || !body->get_object().contains("value"))
@@ -79,7 +79,7 @@ http::Response put_config(const Services& s, http::Request& req) {
   return json_response(200, entry_json(*e));
 }
 
-http::Response delete_config(const Services& s, http::Request& req) {
+http::Response delete_config(const ConfigDeps& s, http::Request& req) {
   if (Status st = s.config->unset(req.params["key"], req.principal); !st) return error_response(st, req);
   return http::Response{204, {}, {}, nullptr};
 }
@@ -115,7 +115,7 @@ std::string change_frame(const config::ConfigService& config, const std::string&
 
 }  // namespace
 
-http::Response watch_config(const Services& s, http::Request& req) {
+http::Response watch_config(const ConfigDeps& s, http::Request& req) {
   std::string prefix(req.query_param("prefix").value_or(""));
   auto after = sse_resume_point(req, s.events->head());
   if (!after.ok()) return error_response(after.status(), req);
@@ -123,6 +123,38 @@ http::Response watch_config(const Services& s, http::Request& req) {
   return sse_response(*s.feed, "config.updated", *after, [config, prefix](const events::StoredEvent& e) {
     return change_frame(*config, prefix, e);
   });
+}
+
+// ---- component
+
+void ConfigComponent::declare(Declarations& d) {
+  // Routes narrow these per key (config:read:<key>): a grant of
+  // config:read:app.* reads app.* keys only.
+  d.permission("config:read", "Read and watch runtime configuration (secrets redacted); config:read:app.* for app.* only");
+  d.permission("config:write", "Set and unset runtime configuration; config:write:app.* for app.* only");
+  d.event_type(config::kConfigUpdated);
+}
+
+Status ConfigComponent::init() {
+  deps_ = {&kernel_.config, kernel_.events, kernel_.feed};
+  return {};
+}
+
+void ConfigComponent::routes(std::vector<http::Route>& out) {
+  using http::Access;
+  RouteTable t(out, deps_);
+  t.add({"GET", "/v1/config", t.io(list_config), Access::kPermission, "config:read", "", config_prefix_scope});
+  t.add({"GET", "/v1/config/watch", t.io(watch_config), Access::kPermission, "config:read", "", config_prefix_scope});
+  t.add({"GET", "/v1/config/{key}", t.io(get_config), Access::kPermission, "config:read", "", config_key_scope});
+  t.add({"PUT", "/v1/config/{key}", t.pool(put_config), Access::kPermission, "config:write", "", config_key_scope});
+  t.add({"DELETE", "/v1/config/{key}", t.pool(delete_config), Access::kPermission, "config:write", "",
+         config_key_scope});
+}
+
+Status ConfigComponent::start() {
+  config::ConfigService* config = &kernel_.config;
+  follow_log(kernel_, std::string(config::kConfigUpdated.type), [config](const events::Event& e) { config->apply_event(e); });
+  return {};
 }
 
 }  // namespace sb::api

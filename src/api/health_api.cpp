@@ -12,7 +12,7 @@ http::Response health(http::Request&) {
   return http::Response::json(200, R"({"status":"ok"})");
 }
 
-http::Response ready(const Services& s, http::Request& req) {
+http::Response ready(const OperationsDeps& s, http::Request& req) {
   if (Status st = s.db->ping(); !st)
     return http::problem(503, "not-ready", "Not ready", "database unreachable: " + st.message(), req.request_id);
   auto applied = store::applied_migration(*s.db);
@@ -21,8 +21,23 @@ http::Response ready(const Services& s, http::Request& req) {
   return json_response(200, {{"status", "ready"}, {"migration", *applied}});
 }
 
-http::Response metrics(const Services& s, http::Request&) {
+http::Response metrics(const OperationsDeps& s, http::Request&) {
   return http::Response::text(200, s.metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+// ---- component
+
+Status OperationsComponent::init() {
+  deps_ = {kernel_.db, &kernel_.metrics};
+  return {};
+}
+
+void OperationsComponent::routes(std::vector<http::Route>& out) {
+  using http::Access;
+  RouteTable t(out, deps_);
+  t.add({"GET", "/health", http::sync(health), Access::kPublic});
+  t.add({"GET", "/ready", t.pool(ready), Access::kPublic});
+  t.add({"GET", "/metrics", t.pool(metrics), Access::kPublic});  // gauges read the subscriptions table
 }
 
 }  // namespace sb::api

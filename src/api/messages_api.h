@@ -1,12 +1,40 @@
 // HTTP adapters for sending one email or SMS now through the active provider
-// chain. Sends block on provider I/O, so they run on the blocking pool and
-// answer asynchronously; the io threads never wait on a provider.
+// chain. Sends block on provider I/O, so their routes run on the blocking
+// pool; the io threads never wait on a provider.
 #pragma once
 
-#include "api/services.h"
+#include "api/component.h"
 #include "http/message.h"
 
+#include <memory>
+
+namespace sb::providers { class Messaging; }
+
 namespace sb::api {
-void send_email(const Services& s, http::Request& req, http::Respond respond);
-void send_sms(const Services& s, http::Request& req, http::Respond respond);
+
+struct MessagingDeps {
+  providers::Messaging* messaging = nullptr;
+};
+
+void send_email(const MessagingDeps& s, http::Request& req, http::Respond respond);
+void send_sms(const MessagingDeps& s, http::Request& req, http::Respond respond);
+
+// The email and SMS provider chains (switchable at runtime) and the routes
+// that send one message now.
+class MessagingComponent final : public Component {
+ public:
+  explicit MessagingComponent(Kernel& kernel);
+  ~MessagingComponent() override;
+  void declare(Declarations& d) override;
+  Status init() override;
+  void routes(std::vector<http::Route>& out) override;
+
+  providers::Messaging& messaging() { return *messaging_; }
+
+ private:
+  Kernel& kernel_;
+  std::unique_ptr<providers::Messaging> messaging_;
+  MessagingDeps deps_;
+};
+
 }  // namespace sb::api

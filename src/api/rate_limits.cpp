@@ -92,7 +92,8 @@ Status RateLimits::apply(std::string_view rule, std::string_view key, resilience
     metrics_->counter("sb_ratelimit_refused_total", "Requests refused by a rate-limit rule.", {{"rule", std::string(rule)}})
         .inc();
   if (!d.allowed) return Status::exhausted("rate limit exceeded (" + std::string(rule) + "); retry after " +
-                                          std::to_string((d.retry_after_ms + 999) / 1000) + " s");
+                                          std::to_string((d.retry_after_ms + 999) / 1000) + " s",
+                                          d.retry_after_ms);
   return {};
 }
 

@@ -34,7 +34,7 @@ bj::object to_json(const events::Subscription& s, bool with_dead = false, const 
 }
 }  // namespace
 
-http::Response create_subscription(const Services& s, http::Request& req) {
+http::Response create_subscription(const SubscriptionsDeps& s, http::Request& req) {
   auto body = json_body(req);
   if (!body.ok()) return error_response(body.status(), req);
   if (!body->is_object()) return error_response(Status::invalid("body", "must be a JSON object"), req);
@@ -54,7 +54,7 @@ http::Response create_subscription(const Services& s, http::Request& req) {
   return json_response(201, to_json(*created)).with_header("Location", std::string("/v1/subscriptions") + "/" + created->id);
 }
 
-http::Response list_subscriptions(const Services& s, http::Request& req) {
+http::Response list_subscriptions(const SubscriptionsDeps& s, http::Request& req) {
   auto subs = s.subscriptions->list();
   if (!subs.ok()) return error_response(subs.status(), req);
   bj::array arr;
@@ -62,7 +62,7 @@ http::Response list_subscriptions(const Services& s, http::Request& req) {
   return json_response(200, bj::object{{"subscriptions", std::move(arr)}});
 }
 
-http::Response get_subscription(const Services& s, http::Request& req) {
+http::Response get_subscription(const SubscriptionsDeps& s, http::Request& req) {
   auto sub = s.subscriptions->get(req.params["id"]);
   if (!sub.ok()) return error_response(sub.status(), req);
   auto dead = s.subscriptions->dead_letters(sub->id);
@@ -70,12 +70,12 @@ http::Response get_subscription(const Services& s, http::Request& req) {
   return json_response(200, to_json(*sub, true, &*dead));
 }
 
-http::Response delete_subscription(const Services& s, http::Request& req) {
+http::Response delete_subscription(const SubscriptionsDeps& s, http::Request& req) {
   if (Status st = s.subscriptions->remove(req.params["id"]); !st) return error_response(st, req);
   return http::Response{204, {}, {}, nullptr};
 }
 
-http::Response replay_subscription(const Services& s, http::Request& req) {
+http::Response replay_subscription(const SubscriptionsDeps& s, http::Request& req) {
   auto from = int_param(req, "from", 1, 1, INT64_MAX);
   if (!from.ok()) return error_response(from.status(), req);
   if (Status st = s.subscriptions->replay(req.params["id"], *from); !st) return error_response(st, req);

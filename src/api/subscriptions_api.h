@@ -1,13 +1,21 @@
 // HTTP adapters for durable subscriptions (webhooks / in-process handlers).
 #pragma once
 
-#include "api/services.h"
+#include "api/component.h"
 #include "http/message.h"
 
+namespace sb::events { class Subscriptions; }
+
 namespace sb::api {
-http::Response create_subscription(const Services& s, http::Request& req);
-http::Response list_subscriptions(const Services& s, http::Request& req);
-http::Response get_subscription(const Services& s, http::Request& req);
-http::Response delete_subscription(const Services& s, http::Request& req);
-http::Response replay_subscription(const Services& s, http::Request& req);
+
+struct SubscriptionsDeps {
+  events::Subscriptions* subscriptions = nullptr;
+};
+
+http::Response create_subscription(const SubscriptionsDeps& s, http::Request& req);
+http::Response list_subscriptions(const SubscriptionsDeps& s, http::Request& req);
+http::Response get_subscription(const SubscriptionsDeps& s, http::Request& req);
+http::Response delete_subscription(const SubscriptionsDeps& s, http::Request& req);
+http::Response replay_subscription(const SubscriptionsDeps& s, http::Request& req);
+
 }  // namespace sb::api

@@ -1,11 +1,16 @@
-// app::App — the composition root. Reads top to bottom as the dependency
-// graph: configuration (file, env) → store (open, migrate) → event log →
-// runtime configuration → services → HTTP. Start-up follows that order;
-// shutdown runs it in reverse. No global service locator.
+// app::App — the composition root. First the kernel every module needs:
+// configuration (file, env) → store (open, migrate) → event log → runtime
+// configuration → live feed and blocking pool. Then the component list
+// (app.cpp, one line per module, in dependency order): each declares its
+// keys, permissions and event types, is built from its dependencies, adds
+// its routes, and starts; shutdown stops them in reverse, then the kernel.
+// No global service locator.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 
@@ -14,6 +19,8 @@ namespace sb::events { class EventLog; }
 namespace sb::identity { class ApiKeys; class AuthService; }
 namespace sb::access { class AccessControl; }
 namespace sb::store { class Db; }
+namespace sb::http { class Pipeline; class Router; }
+namespace sb::api { class Component; struct Kernel; struct Declarations; }
 
 namespace sb::app {
 
@@ -24,6 +31,9 @@ struct AppOptions {
   std::string data_dir;
   std::string config_file;
   bool serving = false;  // `serve`: logs on stdout at log.level; other commands: stderr, warnings only
+  // Components added after the built-in list (tests, embedders): a module
+  // outside this tree plugs in without editing app.cpp.
+  std::vector<std::function<std::unique_ptr<api::Component>(api::Kernel&)>> extra_components;
 };
 
 class App {
@@ -45,6 +55,11 @@ class App {
   identity::AuthService& auth();
   access::AccessControl& access();
   store::Db& db();
+  // The request pipeline over every component's routes (after init()).
+  http::Pipeline& pipeline();
+  const http::Router& router() const;
+  // What the components declared (permissions, event types), after init().
+  const api::Declarations& declarations() const;
 
  private:
   struct Impl;

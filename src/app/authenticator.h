@@ -5,6 +5,10 @@
 // A JWT is checked for signature, algorithm, times, issuer and audience
 // (identity::JwtVerifier, cached per token), and its session must not have
 // been revoked (logout, refresh-token reuse) on any instance.
+//
+// The *_cached variants answer from memory; an admin key or a user's
+// permissions not yet cached are looked up by the pipeline on the blocking
+// pool, so an io thread never waits on the Db.
 #pragma once
 
 #include "http/pipeline.h"
@@ -20,10 +24,15 @@ class BearerAuthenticator final : public http::Authenticator {
   BearerAuthenticator(identity::ApiKeys& keys, identity::AuthService* auth, access::AccessControl* access)
       : keys_(keys), auth_(auth), access_(access) {}
 
+  std::optional<Result<http::Principal>> authenticate_cached(const http::Request& req) override;
   Result<http::Principal> authenticate(const http::Request& req) override;
+  std::optional<Status> authorize_cached(const http::Principal& who, const std::string& permission) override;
   Status authorize(const http::Principal& who, const std::string& permission) override;
 
  private:
+  // nullopt only when !may_block and the answer needs the Db.
+  std::optional<Result<http::Principal>> verify(const http::Request& req, bool may_block);
+
   identity::ApiKeys& keys_;
   identity::AuthService* auth_;
   access::AccessControl* access_;

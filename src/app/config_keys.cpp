@@ -6,12 +6,9 @@ namespace sb::app {
 
 void declare_server_keys(config::ConfigService& c) {
   c.declare(kServerDataDir, kStoreDatabase, kStoreSqliteSynchronous, kStorePoolSize, kLogLevel, kLogFormat);
-  c.declare(kServerListen, kServerThreads, kServerBlockingThreads);
+  c.declare(kServerListen, kServerThreads, kServerBlockingThreads, kServerBlockingQueue);
   c.declare(kHttpMaxBodyBytes, kHttpMaxHeaderBytes, kHttpReadTimeoutMs, kHttpIdleTimeoutMs, kHttpShutdownGraceMs,
             kHttpAccessLog, kHttpTrustedProxies);
-  c.declare(kEventsHeartbeatMs, kEventsPollMs);
-  c.declare(kSubscriptionsMaxAttempts, kSubscriptionsBackoffBaseMs, kSubscriptionsBackoffMaxMs, kSubscriptionsWorkers,
-            kWebhooksTimeoutMs);
 }
 
 }  // namespace sb::app

@@ -1,7 +1,7 @@
 // Configuration keys owned by the server itself (listening, limits, store,
-// logging, event delivery), read by App. Module keys are declared by their
-// modules (identity_setup.h, api/rate_limits.h, providers/…). A new key is
-// one constant here plus one name in declare_server_keys.
+// logging), read by App. Module keys are declared by their components
+// (api/events_api.h, api/identity_setup.h, api/rate_limits.h, providers/…).
+// A new key is one constant here plus one name in declare_server_keys.
 #pragma once
 
 #include <cstdint>
@@ -37,31 +37,22 @@ inline const Key<std::string> kLogFormat{"log.format", "text", "Log line format"
 inline const Key<std::string> kServerListen{"server.listen", "127.0.0.1:8080", "HOST:PORT to listen on"};
 inline const Key<int64_t> kServerThreads{"server.threads", 0, "io threads (0 = one per core)", at_least(0)};
 inline const Key<int64_t> kServerBlockingThreads{
-    "server.blocking_threads", 8, "Threads for handlers that wait on I/O (provider sends)", at_least(1)};
+    "server.blocking_threads", 8, "Threads for handlers that wait on I/O (Db, provider sends, Argon2id)", at_least(1)};
+inline const Key<int64_t> kServerBlockingQueue{
+    "server.blocking_queue", 4096, "Requests waiting for a blocking thread before new ones get 503 with Retry-After",
+    at_least(1)};
 inline const Key<int64_t> kHttpMaxBodyBytes{"http.max_body_bytes", 1 << 20, "Largest request body", at_least(1024)};
 inline const Key<int64_t> kHttpMaxHeaderBytes{"http.max_header_bytes", 16 << 10, "Largest request header block",
                                               at_least(1024)};
-inline const Key<int64_t> kHttpReadTimeoutMs{"http.read_timeout_ms", 30'000, "Time to receive a request", at_least(100)};
+inline const Key<int64_t> kHttpReadTimeoutMs{
+    "http.read_timeout_ms", 30'000, "Time to receive a whole request (header and body), from its first byte",
+    at_least(100)};
 inline const Key<int64_t> kHttpIdleTimeoutMs{"http.idle_timeout_ms", 60'000, "Keep-alive idle time", at_least(100)};
 inline const Key<int64_t> kHttpShutdownGraceMs{"http.shutdown_grace_ms", 10'000, "In-flight deadline at shutdown",
                                                at_least(0)};
 inline const Key<bool> kHttpAccessLog{"http.access_log", true, "One JSON line per request"};
 inline const Key<Strings> kHttpTrustedProxies{
     "http.trusted_proxies", {}, "Peer IPs whose X-Forwarded-For names the client (rate limits, logs); empty = none"};
-inline const Key<int64_t> kEventsHeartbeatMs{"events.heartbeat_ms", 15'000, "SSE keep-alive comment interval",
-                                             at_least(100)};
-inline const Key<int64_t> kEventsPollMs{"events.poll_ms", 1000,
-                                        "How often live feeds look for other instances' events", at_least(10)};
-inline const Key<int64_t> kSubscriptionsMaxAttempts{
-    "subscriptions.max_attempts", 8, "Delivery attempts before an event is dead-lettered", at_least(1)};
-inline const Key<int64_t> kSubscriptionsBackoffBaseMs{
-    "subscriptions.backoff_base_ms", 1000, "First retry delay cap (doubles per attempt, full jitter)", at_least(1)};
-inline const Key<int64_t> kSubscriptionsBackoffMaxMs{"subscriptions.backoff_max_ms", 300'000, "Largest retry delay",
-                                                     at_least(1)};
-inline const Key<int64_t> kSubscriptionsWorkers{
-    "subscriptions.workers", 4, "Concurrent deliveries (one per subscription at a time)", at_least(1)};
-inline const Key<int64_t> kWebhooksTimeoutMs{"webhooks.timeout_ms", 10'000, "Per-delivery HTTP timeout", at_least(100)};
-
 void declare_server_keys(config::ConfigService& config);
 
 }  // namespace sb::app

@@ -167,13 +167,7 @@ events::Event config_event(const std::string& key, const std::string& action, co
                            const bj::value* shown, const Clock& clock) {
   bj::object data{{"key", key}, {"action", action}, {"actor", actor}};
   if (shown) data["value"] = *shown;
-  events::Event e;
-  e.id = new_uuid_v7(clock);
-  e.source = "/switchboard/config";
-  e.type = "config.updated";
-  e.subject = key;
-  e.data_json = bj::serialize(data);
-  return e;
+  return kConfigUpdated.make(clock, key, data);
 }
 
 std::string seal_context(const std::string& key) { return "config:" + key; }
@@ -351,7 +345,7 @@ Status ConfigService::unset(const std::string& key, const std::string& actor) {
 }
 
 void ConfigService::apply_event(const events::Event& event) {
-  if (event.type != "config.updated" || !impl_->db) return;
+  if (event.type != kConfigUpdated.type || !impl_->db) return;
   const std::string& key = event.subject;
   // Payloads redact secrets, so the value itself is re-read from the Db.
   std::optional<StoredRow> row;

@@ -33,11 +33,17 @@
 #include "config/key.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "events/event_type.h"
 
 namespace sb::store { class Db; }
 namespace sb::events { class EventLog; struct Event; }
 
 namespace sb::config {
+
+// Appended by set/unset (subject: the key; data: key, action, actor, value
+// redacted when secret).
+inline constexpr events::EventType kConfigUpdated{"/switchboard/config", "config.updated",
+                                                  "A runtime configuration key was set or unset"};
 
 enum class Layer { kDefault, kFile, kEnv, kRuntime };
 const char* layer_name(Layer l);

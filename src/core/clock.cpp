@@ -75,10 +75,14 @@ std::string format_rfc3339(int64_t unix_ms) {
 bool parse_rfc3339(std::string_view s, int64_t& unix_ms) {
   int y, mo, d, h, mi, se;
   if (!digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) ||
       s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
     return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return false;
+  // A day the month does not have would be normalised by timegm (Feb 30 ->
+  // Mar 2): refused instead of silently changed.
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || h > 23 || mi > 59 || se > 60) return false;
+  if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) return false;
   size_t p = 19;
   int ms = 0;
   if (p < s.size() && s[p] == '.') {
@@ -98,7 +102,8 @@ bool parse_rfc3339(std::string_view s, int64_t& unix_ms) {
     ++p;
   } else if (s[p] == '+' || s[p] == '-') {
     int oh, om;
-    if (!digits(s, p + 1, 2, oh) || p + 3 >= s.size() || s[p + 3] != ':' || !digits(s, p + 4, 2, om))
+    if (!digits(s, p + 1, 2, oh) || p + 3 >= s.size() || s[p + 3] != ':' || !digits(s, p + 4, 2, om) ||
+        oh > 23 || om > 59)
       return false;
     offset_min = (oh * 60 + om) * (s[p] == '-' ? -1 : 1);
     p += 6;

@@ -39,7 +39,9 @@ class ManualClock final : public Clock {
 
 // RFC 3339 UTC with milliseconds, e.g. 2026-11-23T13:17:17.123Z.
 std::string format_rfc3339(int64_t unix_ms);
-// Parses RFC 3339 (Z or ±hh:mm offsets, optional fraction). Returns false if malformed.
+// Parses an RFC 3339 date-time (§5.6: 'T' between date and time, Z or ±hh:mm
+// offset, optional fraction; not the space ISO 8601 profiles allow). Returns
+// false if malformed or not a real date.
 bool parse_rfc3339(std::string_view text, int64_t& unix_ms);
 
 }  // namespace sb

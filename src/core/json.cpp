@@ -1,9 +1,52 @@
 #include "core/json.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
 namespace sb::json {
+
+namespace {
+// RFC 6901 reference token for an object key.
+std::string pointer_token(std::string_view key) {
+  std::string t = "/";
+  for (char c : key) {
+    if (c == '~') t += "~0";
+    else if (c == '/') t += "~1";
+    else t += c;
+  }
+  return t;
+}
+
+bool finite_scalar(const bj::value& v) { return !v.is_double() || std::isfinite(v.get_double()); }
+
+// Boost.JSON reads a number beyond a double's range (1e400, -1e400, 400
+// digits) as ±infinity, which no JSON text can hold: serialized back it
+// would make every document containing it unreadable. False for such a
+// value, with its JSON pointer in `where`. Recurses only into containers:
+// this runs on every request body.
+bool all_finite(const bj::value& v, std::string& where) {
+  if (const bj::object* o = v.if_object()) {
+    for (const auto& kv : *o) {
+      const bj::value& x = kv.value();
+      if (x.is_structured() ? all_finite(x, where) : finite_scalar(x)) continue;
+      where.insert(0, pointer_token(kv.key()));
+      return false;
+    }
+    return true;
+  }
+  if (const bj::array* a = v.if_array()) {
+    for (size_t i = 0; i < a->size(); ++i) {
+      const bj::value& x = (*a)[i];
+      if (x.is_structured() ? all_finite(x, where) : finite_scalar(x)) continue;
+      where.insert(0, "/" + std::to_string(i));
+      return false;
+    }
+    return true;
+  }
+  return finite_scalar(v);
+}
+}  // namespace
 
 Result<bj::value> parse(std::string_view text, size_t max_depth, bj::storage_ptr sp) {
   bj::parse_options opt;
@@ -15,6 +58,8 @@ Result<bj::value> parse(std::string_view text, size_t max_depth, bj::storage_ptr
       return Status::invalid("body", "JSON nesting deeper than " + std::to_string(max_depth));
     return Status::invalid("body", "malformed JSON: " + ec.message());
   }
+  if (std::string where; !all_finite(v, where))
+    return Status::invalid(where.empty() ? "body" : where, "number is out of range (beyond a double's +-1.8e308)");
   return v;
 }
 

@@ -16,7 +16,9 @@ namespace bj = boost::json;
 constexpr size_t kMaxDepth = 64;
 
 // Parses `text`; malformed JSON or nesting deeper than max_depth is an
-// InvalidArgument naming field "body".
+// InvalidArgument naming field "body", a number beyond a double's range
+// (1e400) one naming its JSON pointer ("/data/x"): such a number would be
+// served back as a non-JSON infinity.
 // `sp` places the value's memory (e.g. a monotonic_resource over a stack
 // buffer for a value that dies with the request); default: the heap.
 Result<bj::value> parse(std::string_view text, size_t max_depth = kMaxDepth, bj::storage_ptr sp = {});

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -54,7 +55,13 @@ class Status {
   static Status conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
   static Status unauthenticated(std::string m) { return {Code::kUnauthenticated, std::move(m)}; }
   static Status permission_denied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
-  static Status exhausted(std::string m) { return {Code::kResourceExhausted, std::move(m)}; }
+  // `retry_after_ms`: when a retry may succeed (0 = unknown); HTTP sends it
+  // as Retry-After, which every 429 must carry (RFC 6585).
+  static Status exhausted(std::string m, int64_t retry_after_ms = 0) {
+    Status s(Code::kResourceExhausted, std::move(m));
+    s.retry_after_ms_ = retry_after_ms;
+    return s;
+  }
   static Status unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status deadline(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
   static Status internal(std::string m) { return {Code::kInternal, std::move(m)}; }
@@ -64,6 +71,7 @@ class Status {
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   const std::vector<FieldError>& fields() const { return fields_; }
+  int64_t retry_after_ms() const { return retry_after_ms_; }
   // Retryable errors: a later attempt may succeed without the caller changing anything.
   bool retryable() const {
     return code_ == Code::kUnavailable || code_ == Code::kDeadlineExceeded ||
@@ -75,6 +83,7 @@ class Status {
   Code code_ = Code::kOk;
   std::string message_;
   std::vector<FieldError> fields_;
+  int64_t retry_after_ms_ = 0;
 };
 
 template <typename T>

@@ -105,12 +105,7 @@ Result<Subscription> Subscriptions::create(const SubscriptionSpec& spec) {
                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
                    {s.id, s.pattern, s.kind, s.target, s.secret.empty() ? store::Value(nullptr) : store::Value(s.secret),
                     s.cursor, s.state, s.created_at}));
-    Event e;
-    e.id = new_uuid_v7(clock_);
-    e.source = "/switchboard/subscriptions";
-    e.type = "subscription.created";
-    e.subject = s.id;
-    e.data_json = "{\"id\":\"" + s.id + "\",\"kind\":\"" + s.kind + "\"}";
+    Event e = kSubscriptionCreated.make(clock_, s.id, boost::json::object{{"id", s.id}, {"kind", s.kind}});
     return log_.append(tx, std::move(e)).status();
   }));
   {

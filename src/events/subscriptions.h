@@ -28,11 +28,15 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "events/event_log.h"
+#include "events/event_type.h"
 
 namespace sb::store { class Db; }
 namespace sb::metrics { class Registry; class Counter; }
 
 namespace sb::events {
+
+inline constexpr EventType kSubscriptionCreated{"/switchboard/subscriptions", "subscription.created",
+                                               "A durable subscription was created"};
 
 struct SubscriptionSpec {
   std::string pattern;

@@ -23,6 +23,25 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
   return std::nullopt;
 }
 
+namespace {
+bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + ('a' - 'A'));
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + ('a' - 'A'));
+    if (x != y) return false;
+  }
+  return true;
+}
+}  // namespace
+
+Response& Response::set_header(std::string name, std::string value) {
+  std::erase_if(headers, [&](const auto& h) { return same_name(h.first, name); });
+  headers.emplace_back(std::move(name), std::move(value));
+  return *this;
+}
+
 Response Response::json(int status, std::string body) {
   Response r;
   r.status = status;

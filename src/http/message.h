@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/trace_context.h"
+
 namespace sb::http {
 
 struct Request {
@@ -31,6 +33,9 @@ struct Request {
   std::string user_id;    // the authenticated user (JWT subject); empty for admin keys
   std::string session_id; // the user's session (JWT sid)
   int64_t auth_time = 0;  // Unix seconds the user signed in (JWT auth_time)
+  // W3C trace context: the caller's trace continued (or a new one) and this
+  // request's own span; set by the pipeline.
+  TraceContext trace;
   // Pattern of the matched route ("unmatched" if none), set by the pipeline;
   // views the router's own string, which outlives every request.
   std::string_view route;
@@ -71,6 +76,8 @@ struct Response {
     headers.emplace_back(std::move(name), std::move(value));
     return *this;
   }
+  // Replaces every header of that name (ASCII case-insensitive), else adds it.
+  Response& set_header(std::string name, std::string value);
 };
 
 using Respond = std::function<void(Response)>;

@@ -13,6 +13,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/metrics.h"
+#include "core/thread_pool.h"
 #include "http/problem.h"
 
 namespace sb::http {
@@ -71,13 +72,21 @@ int64_t Pipeline::now_us() {
 }
 
 struct Pipeline::Impl {
+  using Reply = std::function<void(Response)>;
+
   const Router& router;
-  Authenticator* auth;
-  Admission* admission;
+  std::vector<std::shared_ptr<Step>> steps;
+  ThreadPool* blocking;
   metrics::Registry* metrics;
   const Clock& clock;
   PipelineOptions options;
   log::AccessLog access_log;
+
+  // Runs the steps from `next` on, then the handler. `on_pool`: this thread
+  // may block. A hop to the pool resumes at the step that asked for it, so
+  // no step runs twice.
+  void proceed(Request& req, const Route& route, Reply reply, bool on_pool, size_t next);
+  void hop(Request& req, const Route& route, Reply reply, size_t next);
 
   // Series lookups go through the registry's mutex once per (route, method,
   // status) per thread; after that the hot path is an atomic add.
@@ -111,10 +120,22 @@ struct Pipeline::Impl {
   }
 };
 
-Pipeline::Pipeline(const Router& router, Authenticator* auth, metrics::Registry* metrics,
-                   const Clock& clock, PipelineOptions options, Admission* admission)
-    : impl_(std::make_unique<Impl>(Impl{router, auth, admission, metrics, clock, options,
+Pipeline::Pipeline(const Router& router, std::vector<std::shared_ptr<Step>> steps, metrics::Registry* metrics,
+                   const Clock& clock, PipelineOptions options, ThreadPool* blocking)
+    : impl_(std::make_unique<Impl>(Impl{router, std::move(steps), blocking, metrics, clock, options,
                                         log::AccessLog(options.access_log ? 1 : -1)})) {}
+
+namespace {
+std::vector<std::shared_ptr<Step>> api_steps(Authenticator* auth, Admission* admission) {
+  std::vector<std::shared_ptr<Step>> steps{authenticate_step(auth)};
+  if (admission) steps.push_back(admission_step(*admission));
+  return steps;
+}
+}  // namespace
+
+Pipeline::Pipeline(const Router& router, Authenticator* auth, metrics::Registry* metrics, const Clock& clock,
+                   PipelineOptions options, Admission* admission, ThreadPool* blocking)
+    : Pipeline(router, api_steps(auth, admission), metrics, clock, std::move(options), blocking) {}
 Pipeline::~Pipeline() = default;
 
 void Pipeline::finish(const Request& req, int status, int64_t start_us) {
@@ -131,6 +152,13 @@ void Pipeline::finish(const Request& req, int status, int64_t start_us) {
     append_time(line, impl_->clock.now_ms());
     line += "\",\"request_id\":";
     json::append_quoted(line, req.request_id);
+    if (!req.trace.trace_id.empty()) {
+      line += ",\"trace_id\":\"";
+      line += req.trace.trace_id;
+      line += "\",\"span_id\":\"";
+      line += req.trace.span_id;
+      line += '"';
+    }
     line += ",\"method\":";
     json::append_quoted(line, req.method);
     line += ",\"path\":";
@@ -164,6 +192,7 @@ void Pipeline::handle(Request& req, Respond respond) {
     req.remote_ip = client_ip(req.remote_ip, req.header("x-forwarded-for"), impl_->options.trusted_proxies);
   std::string_view given = req.header("x-request-id");
   req.request_id = valid_request_id(given) ? std::string(given) : new_uuid_v7(impl_->clock);
+  req.trace = continue_or_start(req.header("traceparent"), req.header("tracestate"));
 
   Match m = impl_->router.match(req.method, req.path, req.params);
   // Respond exactly once, even if a buggy handler both answers and throws.
@@ -176,6 +205,7 @@ void Pipeline::handle(Request& req, Respond respond) {
   std::function<void(Response)> reply = [&req, once](Response r) {
     if (once->done.exchange(true)) return;
     r.headers.emplace_back("X-Request-Id", req.request_id);
+    r.headers.emplace_back("traceresponse", req.trace.traceparent());
     once->respond(std::move(r));
   };
   if (!m.route) {
@@ -192,63 +222,43 @@ void Pipeline::handle(Request& req, Respond respond) {
   }
   const Route& route = *m.route;
   req.route = route.pattern;
-  bool wants_auth = route.access == Access::kAuthenticated || route.access == Access::kPermission ||
-                    (route.access == Access::kOptional && !req.header("authorization").empty());
-  if (wants_auth) {
-    if (!impl_->auth) {
-      reply(problem(Status::unauthenticated("no authenticator configured"), req.request_id));
-      return;
-    }
-    auto who = impl_->auth->authenticate(req);
-    if (!who.ok()) {
-      reply(problem(who.status(), req.request_id));
-      return;
-    }
-    if (route.access == Access::kPermission) {
-      std::string scoped;  // stays empty (no allocation) on routes without a scope
-      if (route.scope)
-        if (std::string sc = route.scope(req); !sc.empty()) scoped = route.permission + ":" + sc;
-      const std::string& needed = scoped.empty() ? route.permission : scoped;
-      if (Status st = impl_->auth->authorize(*who, needed); !st) {
-        reply(problem(st, req.request_id));
-        return;
+  impl_->proceed(req, route, std::move(reply), impl_->blocking == nullptr, 0);
+}
+
+void Pipeline::Impl::proceed(Request& req, const Route& route, Reply reply, bool on_pool, size_t next) {
+  try {
+    for (; next < steps.size(); ++next) {
+      switch (steps[next]->run(req, route, reply, on_pool)) {
+        case Step::Outcome::kNext: continue;
+        case Step::Outcome::kAnswered: return;
+        case Step::Outcome::kNeedsPool: return hop(req, route, std::move(reply), next);
       }
     }
-    req.principal = std::move(who->name);
-    req.user_id = std::move(who->user_id);
-    req.session_id = std::move(who->session_id);
-    req.auth_time = who->auth_time;
-  }
-  if (impl_->admission) {
-    std::vector<std::pair<std::string, std::string>> limit_headers;
-    Status st = impl_->admission->admit(req, route, limit_headers);
-    if (!st) {
-      Response r = problem(st, req.request_id);
-      for (auto& h : limit_headers) r.headers.push_back(std::move(h));
-      reply(std::move(r));
-      return;
-    }
-    if (!limit_headers.empty()) {
-      // Every answer to a limited route carries its quota.
-      // A handler's own limit (per account, per phone) describes the answer
-      // better than the route's: its headers win.
-      reply = [inner = std::move(reply), hs = std::move(limit_headers)](Response r) mutable {
-        for (auto& h : hs) {
-          bool present = false;
-          for (auto& [name, value] : r.headers) present |= name == h.first;
-          if (!present) r.headers.push_back(h);
-        }
-        inner(std::move(r));
-      };
-    }
-  }
-  try {
-    route.handler(req, reply);
+    if (route.endpoint.run == Run::kBlocking && !on_pool) return hop(req, route, std::move(reply), next);
+    route.endpoint.handler(req, reply);
   } catch (const std::exception& e) {
-    // A handler that throws is a bug; the client gets a problem, the log the detail.
-    spdlog::error("handler {} threw: {}", route.pattern, e.what());
-    reply(problem(Status::internal(e.what()), req.request_id));
+    // A throw is a bug; the client gets a problem, the log the detail.
+    spdlog::error("request {} (trace {}) {} {}: handler threw: {}", req.request_id, req.trace.trace_id, req.method,
+                  route.pattern, e.what());
+    reply(problem(Status::internal("internal error"), req.request_id));
+  } catch (...) {
+    spdlog::error("request {} {} {}: handler threw a non-std exception", req.request_id, req.method, route.pattern);
+    reply(problem(Status::internal("internal error"), req.request_id));
   }
+}
+
+void Pipeline::Impl::hop(Request& req, const Route& route, Reply reply, size_t next) {
+  // The Request stays valid until reply runs (server contract), so the task
+  // may hold it by reference.
+  Submitted s = blocking->submit(
+      [this, &req, &route, reply, next]() mutable { proceed(req, route, std::move(reply), true, next); });
+  if (s == Submitted::kQueued) return;
+  Response r = s == Submitted::kFull
+                   ? problem(503, "overloaded", "Server overloaded",
+                             "too many requests are waiting for a blocking thread; retry shortly", req.request_id)
+                   : problem(Status::unavailable("server is shutting down"), req.request_id);
+  r.headers.emplace_back("Retry-After", "1");
+  reply(std::move(r));
 }
 
 }  // namespace sb::http

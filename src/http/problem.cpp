@@ -1,5 +1,6 @@
 #include "http/problem.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 namespace sb::http {
@@ -41,7 +42,7 @@ const char* title_for(Code code) {
 
 Response build(int status, const std::string& slug, const std::string& title,
                const std::string& detail, const std::string& request_id,
-               const std::vector<FieldError>* fields) {
+               const std::vector<FieldError>* fields, int64_t retry_after_ms) {
   bj::object o;
   o["type"] = "https://switchboard.dev/problems/" + slug;
   o["title"] = title;
@@ -57,6 +58,10 @@ Response build(int status, const std::string& slug, const std::string& title,
   r.status = status;
   r.body = bj::serialize(o);
   r.headers.emplace_back("Content-Type", "application/problem+json");
+  // RFC 6585: a 429 says when to come back. Whole seconds, never 0 (a client
+  // reading 0 would retry at once).
+  if (status == 429)
+    r.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, (retry_after_ms + 999) / 1000)));
   return r;
 }
 }  // namespace
@@ -68,14 +73,14 @@ Response problem(const Status& s, const std::string& request_id) {
   std::string slug = code_name(s.code());
   for (char& c : slug)
     if (c == '_') c = '-';
-  Response r = build(http, slug, title_for(s.code()), detail, request_id, &s.fields());
+  Response r = build(http, slug, title_for(s.code()), detail, request_id, &s.fields(), s.retry_after_ms());
   if (http == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
   return r;
 }
 
 Response problem(int status, const std::string& slug, const std::string& title,
                  const std::string& detail, const std::string& request_id) {
-  return build(status, slug, title, detail, request_id, nullptr);
+  return build(status, slug, title, detail, request_id, nullptr, 0);
 }
 
 }  // namespace sb::http

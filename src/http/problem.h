@@ -9,6 +9,7 @@ namespace sb::http {
 
 int status_for(Code code);
 // {"type","title","status","detail","instance","request_id","errors":[{"field","message"}]}
+// A 429 also carries Retry-After (seconds, >= 1) from status.retry_after_ms().
 Response problem(const Status& status, const std::string& request_id = "");
 Response problem(int http_status, const std::string& type_slug, const std::string& title,
                  const std::string& detail, const std::string& request_id = "");

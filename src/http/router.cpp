@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include <algorithm>
+
 namespace sb::http {
 namespace {
 // Path segments as views into `path` ("/a//b/" -> "a", "b"); reuses `out`.
@@ -27,13 +29,21 @@ void Router::add(Route route) {
   Compiled c{route, {}, {}};
   std::vector<std::string_view> segs;
   split(route.pattern, segs);
+  c.tail = !segs.empty() && segs.back() == "*";
+  if (c.tail) segs.pop_back();
   for (auto seg : segs) {
     c.segments.emplace_back(seg);
     c.is_param.push_back(seg.size() > 2 && seg.front() == '{' && seg.back() == '}');
   }
-  if (by_length_.size() <= segs.size()) by_length_.resize(segs.size() + 1);
-  by_length_[segs.size()].push_back(compiled_.size());
+  if (c.tail) {
+    tails_.push_back(compiled_.size());
+  } else {
+    if (by_length_.size() <= segs.size()) by_length_.resize(segs.size() + 1);
+    by_length_[segs.size()].push_back(compiled_.size());
+  }
   compiled_.push_back(std::move(c));
+  std::stable_sort(tails_.begin(), tails_.end(),
+                   [this](size_t a, size_t b) { return compiled_[a].segments.size() > compiled_[b].segments.size(); });
   routes_.push_back(std::move(route));
 }
 
@@ -42,31 +52,59 @@ Match Router::match(const std::string& method, const std::string& path,
   Match m;
   thread_local std::vector<std::string_view> segs;
   split(path, segs);
-  if (segs.size() >= by_length_.size()) return m;
-  auto path_matches = [&](const Compiled& c) {
-    for (size_t i = 0; i < segs.size(); ++i)
+  // Segments [0, n) of `c` against the request's.
+  auto prefix_matches = [&](const Compiled& c) {
+    for (size_t i = 0; i < c.segments.size(); ++i)
       if (!c.is_param[i] && c.segments[i] != segs[i]) return false;
     return true;
   };
-  const std::vector<size_t>& candidates = by_length_[segs.size()];
-  for (size_t idx : candidates) {
-    const Compiled& c = compiled_[idx];
-    if (!path_matches(c)) continue;
-    m.path_exists = true;
-    if (!method_matches(c.route.method, method)) continue;
+  auto bind = [&](const Compiled& c) {
     m.route = &c.route;
     params.clear();
-    for (size_t i = 0; i < segs.size(); ++i)
+    for (size_t i = 0; i < c.segments.size(); ++i)
       if (c.is_param[i]) params[c.segments[i].substr(1, c.segments[i].size() - 2)] = percent_decode(segs[i], false);
+    if (c.tail) {
+      std::string rest;
+      for (size_t i = c.segments.size(); i < segs.size(); ++i) {
+        if (!rest.empty()) rest += '/';
+        rest += percent_decode(segs[i], false);
+      }
+      params["*"] = std::move(rest);
+    }
+  };
+  static const std::vector<size_t> kNone;
+  const std::vector<size_t>& candidates = segs.size() < by_length_.size() ? by_length_[segs.size()] : kNone;
+  for (size_t idx : candidates) {
+    const Compiled& c = compiled_[idx];
+    if (!prefix_matches(c)) continue;
+    m.path_exists = true;
+    if (!method_matches(c.route.method, method)) continue;
+    bind(c);
     return m;
   }
+  if (!m.path_exists) {
+    for (size_t idx : tails_) {
+      const Compiled& c = compiled_[idx];
+      if (segs.size() < c.segments.size() || !prefix_matches(c)) continue;
+      m.path_exists = true;
+      if (!method_matches(c.route.method, method)) continue;
+      bind(c);
+      return m;
+    }
+  }
   // 405: list every method the path has (rare, so a second pass).
-  if (m.path_exists)
+  if (m.path_exists) {
+    auto add_allow = [&](const Compiled& c) {
+      if (!m.allow.empty()) m.allow += ", ";
+      m.allow += c.route.method;
+    };
+    bool exact = false;
     for (size_t idx : candidates)
-      if (path_matches(compiled_[idx])) {
-        if (!m.allow.empty()) m.allow += ", ";
-        m.allow += compiled_[idx].route.method;
-      }
+      if (prefix_matches(compiled_[idx])) exact = true, add_allow(compiled_[idx]);
+    if (!exact)
+      for (size_t idx : tails_)
+        if (segs.size() >= compiled_[idx].segments.size() && prefix_matches(compiled_[idx])) add_allow(compiled_[idx]);
+  }
   return m;
 }
 

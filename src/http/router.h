@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "http/message.h"
@@ -18,10 +19,30 @@ enum class Access {
   kPermission,     // a credential whose principal holds Route::permission
 };
 
+// Where a route's handler runs. kIo: on the io thread that read the request
+// — only for handlers that never block (memory reads, or that hand their
+// work to another thread themselves, like publish to the group commit).
+// kBlocking: on the blocking pool, for anything that waits on the Db, a
+// provider or Argon2id. The pipeline does the hop; handlers never submit.
+enum class Run { kIo, kBlocking };
+
+struct Endpoint {
+  Handler handler;
+  Run run = Run::kIo;
+
+  template <class F>
+    requires std::is_convertible_v<F, Handler>
+  Endpoint(F&& f, Run r = Run::kIo) : handler(std::forward<F>(f)), run(r) {}  // NOLINT: implicit on purpose
+};
+
 struct Route {
   std::string method;
-  std::string pattern;  // "/v1/events/{id}"; used as the metrics label
-  Handler handler;
+  // "/v1/events/{id}"; used as the metrics label. A last segment "*"
+  // matches any tail, including none ("/ui/*": /ui, /ui/, /ui/a/b.js); the
+  // tail, percent-decoded, is params["*"]. Exact patterns win over tails,
+  // and a longer tail prefix over a shorter one.
+  std::string pattern;
+  Endpoint endpoint;
   Access access = Access::kPermission;
   std::string permission;  // "resource:action" for kPermission
   std::string rate_group;  // rate-limit rules that apply ("auth.login"); empty = the default group
@@ -47,14 +68,16 @@ class Router {
  private:
   struct Compiled {
     Route route;
-    std::vector<std::string> segments;  // "{x}" marks a parameter
+    std::vector<std::string> segments;  // "{x}" marks a parameter; a tail route's "*" is not kept
     std::vector<bool> is_param;         // per segment
+    bool tail = false;
   };
   std::vector<Route> routes_;
   std::vector<Compiled> compiled_;
   // Indexes into compiled_ by segment count: a request only compares
   // against routes of its own length, in declaration order.
   std::vector<std::vector<size_t>> by_length_;
+  std::vector<size_t> tails_;  // tail routes, longest prefix first
 };
 
 }  // namespace sb::http

@@ -314,6 +314,36 @@ struct Server::Impl {
     co_await net::async_write(stream, bh::make_chunk_last(), net::as_tuple(use_awaitable));
   }
 
+  // Reads one request header into `parser`. The connection may idle (idle
+  // timeout) until the request's first byte; from that byte on, the read
+  // timeout bounds the rest of the request. Beast's async_read_header would
+  // leave the idle deadline on a client that trickles a byte now and then.
+  // Parsing what is already buffered before reading also spares the post
+  // Beast makes when a header completes without I/O.
+  awaitable<beast::error_code> read_header(Conn& conn, beast::flat_buffer& buffer,
+                                           bh::request_parser<bh::string_body>& parser) {
+    bool started = buffer.size() > 0;  // a pipelined request already began
+    conn.deadline_ms = steady_ms() + (started ? options.read_timeout_ms : options.idle_timeout_ms);
+    for (;;) {
+      beast::error_code ec;
+      if (buffer.size() > 0) {
+        buffer.consume(parser.put(buffer.data(), ec));
+        if (ec != bh::error::need_more) co_return ec;  // the header is complete, or malformed/too large
+      }
+      std::size_t size = beast::read_size(buffer, 65536);
+      if (size == 0) co_return bh::error::header_limit;
+      auto [rec, n] = co_await conn.socket.async_read_some(buffer.prepare(size), net::as_tuple(use_awaitable));
+      buffer.commit(n);
+      if (rec == net::error::eof)
+        co_return buffer.size() > 0 || parser.got_some() ? bh::error::partial_message : bh::error::end_of_stream;
+      if (rec) co_return rec;
+      if (!started) {
+        started = true;
+        conn.deadline_ms = steady_ms() + options.read_timeout_ms;
+      }
+    }
+  }
+
   awaitable<void> session(Worker& w, tcp::socket socket) {
     Conn conn(std::move(socket));
     tcp::socket& stream = conn.socket;
@@ -330,17 +360,15 @@ struct Server::Impl {
       bh::request_parser<bh::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-      // Idle until the next request starts (a pipelined one may already be
-      // buffered), then the read timeout for the rest of it.
-      conn.deadline_ms = steady_ms() + (buffer.size() ? options.read_timeout_ms : options.idle_timeout_ms);
       if (stopping) break;
       conn.idle = true;
-      auto [ec, n] = co_await bh::async_read_header(stream, buffer, parser, net::as_tuple(use_awaitable));
+      beast::error_code ec = co_await read_header(conn, buffer, parser);
       conn.idle = false;
       int64_t start = Pipeline::now_us();
       if (!ec && !parser.is_done()) {  // a body follows (most GETs have none)
-        conn.deadline_ms = steady_ms() + options.read_timeout_ms;
-        std::tie(ec, n) = co_await bh::async_read(stream, buffer, parser, net::as_tuple(use_awaitable));
+        // Still under the deadline read_header set: the read timeout bounds
+        // the whole request, header and body together.
+        std::tie(ec, std::ignore) = co_await bh::async_read(stream, buffer, parser, net::as_tuple(use_awaitable));
       }
       if (ec) {
         Request bad;

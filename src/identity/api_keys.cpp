@@ -5,6 +5,7 @@
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "events/event_log.h"
+#include "identity/identity_events.h"
 #include "store/db.h"
 
 namespace sb::identity {
@@ -13,15 +14,9 @@ ApiKeys::ApiKeys(store::Db& db, events::EventLog& log, const Clock& clock, int64
     : db_(db), log_(log), clock_(clock), ttl_ms_(ttl) {}
 
 namespace {
-events::Event key_event(const std::string& type, const std::string& id, const std::string& name,
+events::Event key_event(const events::EventType& type, const std::string& id, const std::string& name,
                         const Clock& clock) {
-  events::Event e;
-  e.id = new_uuid_v7(clock);
-  e.source = "/switchboard/identity";
-  e.type = type;
-  e.subject = id;
-  e.data_json = boost::json::serialize(boost::json::object{{"key_id", id}, {"name", name}});
-  return e;
+  return type.make(clock, id, boost::json::object{{"key_id", id}, {"name", name}});
 }
 }  // namespace
 
@@ -42,7 +37,7 @@ Result<IssuedKey> ApiKeys::create(const std::string& name, std::optional<std::st
       if (!rows.empty()) k.id = rows[0].text_at(0);  // already registered (same key on restart)
       return {};
     }
-    return log_.append(tx, key_event("apikey.created", k.id, name, clock_)).status();
+    return log_.append(tx, key_event(kApiKeyCreated, k.id, name, clock_)).status();
   }));
   return k;
 }
@@ -52,7 +47,7 @@ Result<IssuedKey> ApiKeys::rotate(const std::string& name) {
     SB_ASSIGN(auto rows, tx.query("SELECT id, name FROM api_keys WHERE revoked_at IS NULL"));
     SB_TRY(tx.exec("UPDATE api_keys SET revoked_at = $1 WHERE revoked_at IS NULL", {clock_.now_ms()}));
     for (auto& r : rows)
-      SB_TRY(log_.append(tx, key_event("apikey.revoked", r.text_at(0), r.text_at(1), clock_)));
+      SB_TRY(log_.append(tx, key_event(kApiKeyRevoked, r.text_at(0), r.text_at(1), clock_)));
     return {};
   }));
   {
@@ -70,6 +65,16 @@ Result<int64_t> ApiKeys::active_count() {
     return {};
   }));
   return n;
+}
+
+std::optional<Result<std::string>> ApiKeys::verify_cached(const std::string& plaintext) {
+  if (plaintext.empty()) return Result<std::string>(Status::unauthenticated("missing bearer token"));
+  std::string hash = crypto::sha256_hex(plaintext);
+  int64_t now = clock_.steady_ms();
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(hash);
+  if (it != cache_.end() && now - it->second.checked_ms < ttl_ms_) return Result<std::string>(it->second.id);
+  return std::nullopt;
 }
 
 Result<std::string> ApiKeys::verify(const std::string& plaintext) {

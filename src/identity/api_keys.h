@@ -35,6 +35,10 @@ class ApiKeys {
   Result<int64_t> active_count();
   // Returns the key id for a valid, unrevoked key.
   Result<std::string> verify(const std::string& plaintext);
+  // verify() answered from memory only: nullopt when the key is not cached
+  // (or its entry is older than the TTL) and only the Db can tell. Never
+  // blocks; io threads call this and leave a miss to the blocking pool.
+  std::optional<Result<std::string>> verify_cached(const std::string& plaintext);
 
  private:
   store::Db& db_;

@@ -78,7 +78,7 @@ Result<std::vector<std::string>> AuthServiceImpl::totp_confirm(const std::string
     if (n == 0) return Status::conflict("no pending authenticator enrollment; enroll first");
     SB_TRY(tx.exec("UPDATE users SET mfa_enabled = 1, updated_at = $2 WHERE id = $1", {user_id, now()}));
     SB_ASSIGN(codes, replace_recovery_codes(tx, user_id));
-    return log_.append(tx, identity_event(clock_, "user.mfa_enabled", user_id,
+    return log_.append(tx, kUserMfaEnabled.make(clock_, user_id,
                                           {{"user_id", user_id}, {"method", "totp"}}))
         .status();
   }));
@@ -230,7 +230,7 @@ Status AuthServiceImpl::totp_disable(const std::string& user_id, const std::stri
     SB_TRY(tx.exec("DELETE FROM mfa_totp WHERE user_id = $1", {user_id}));
     SB_TRY(tx.exec("DELETE FROM recovery_codes WHERE user_id = $1", {user_id}));
     SB_TRY(tx.exec("UPDATE users SET mfa_enabled = 0, updated_at = $2 WHERE id = $1", {user_id, now()}));
-    return log_.append(tx, identity_event(clock_, "user.mfa_disabled", user_id,
+    return log_.append(tx, kUserMfaDisabled.make(clock_, user_id,
                                           {{"user_id", user_id},
                                            {"method", is_totp ? "totp" : "recovery_code"}}))
         .status();

@@ -159,9 +159,9 @@ Result<SignIn> AuthServiceImpl::otp_verify(const std::string& phone, const std::
       row.created_at = t;
       SB_TRY(insert_user(tx, row));
       if (hooks_.on_user_created) SB_TRY(hooks_.on_user_created(tx, row.id));
-      SB_TRY(log_.append(tx, std::vector<events::Event>{identity_event(clock_, "user.registered", row.id,
+      SB_TRY(log_.append(tx, std::vector<events::Event>{kUserRegistered.make(clock_, row.id,
                                              {{"user_id", row.id}, {"method", "phone"}, {"phone", phone}}),
-                              identity_event(clock_, "user.phone_verified", row.id,
+                              kUserPhoneVerified.make(clock_, row.id,
                                              {{"user_id", row.id}, {"phone", phone}})}));
       holder = std::move(row);
     }
@@ -191,7 +191,7 @@ Status AuthServiceImpl::remove_unverified_phone(store::Tx& tx, const UserRow& ho
   // Changed since it was read (verified meanwhile): roll back, the caller retries.
   if (n == 0) return Status::unavailable("the account changed concurrently; retry");
   // The same fields user.registered and user.phone_verified carry.
-  return log_.append(tx, identity_event(clock_, "user.phone_removed", holder.id,
+  return log_.append(tx, kUserPhoneRemoved.make(clock_, holder.id,
                                         {{"user_id", holder.id}, {"phone", phone}, {"reason", reason}}))
       .status();
 }
@@ -202,7 +202,7 @@ Status AuthServiceImpl::attach_phone(store::Tx& tx, const std::string& caller_id
   if (holder && holder->id == caller_id) {
     if (holder->phone_verified_at) return {};  // already verified: nothing to do
     SB_TRY(tx.exec("UPDATE users SET phone_verified_at = $2, updated_at = $2 WHERE id = $1", {caller_id, t}));
-    return log_.append(tx, identity_event(clock_, "user.phone_verified", caller_id,
+    return log_.append(tx, kUserPhoneVerified.make(clock_, caller_id,
                                           {{"user_id", caller_id}, {"phone", phone}}))
         .status();
   }
@@ -216,9 +216,9 @@ Status AuthServiceImpl::attach_phone(store::Tx& tx, const std::string& caller_id
   if (holder) SB_TRY(remove_unverified_phone(tx, *holder, phone, "verified_by_other"));
   std::vector<events::Event> evs;
   if (!caller->phone.empty())  // replaced by the number just proven
-    evs.push_back(identity_event(clock_, "user.phone_removed", caller_id,
+    evs.push_back(kUserPhoneRemoved.make(clock_, caller_id,
                                  {{"user_id", caller_id}, {"phone", caller->phone}, {"reason", "replaced"}}));
-  evs.push_back(identity_event(clock_, "user.phone_verified", caller_id, {{"user_id", caller_id}, {"phone", phone}}));
+  evs.push_back(kUserPhoneVerified.make(clock_, caller_id, {{"user_id", caller_id}, {"phone", phone}}));
   SB_ASSIGN(int64_t n, tx.exec("UPDATE users SET phone = $2, phone_verified_at = $3, updated_at = $3 WHERE id = $1",
                                {caller_id, phone, t}));
   if (n == 0) return Status::not_found("user not found");

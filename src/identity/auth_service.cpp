@@ -134,7 +134,7 @@ Result<User> AuthServiceImpl::create_account(const RegisterInput& in, const std:
     boost::json::object data{{"user_id", row.id}, {"method", method}};
     if (!row.email.empty()) data["email"] = row.email;
     if (!row.phone.empty()) data["phone"] = row.phone;
-    SB_TRY(log_.append(tx, identity_event(clock_, "user.registered", row.id, std::move(data))));
+    SB_TRY(log_.append(tx, kUserRegistered.make(clock_, row.id, std::move(data))));
     if (send_verification && !row.email.empty()) {
       SB_ASSIGN(token, create_link_token(tx, "email_verify", row.id, row.email, opt_.email_verify_ttl_ms));
     }

@@ -18,7 +18,11 @@ constexpr size_t kMaxUserAgent = 512;
 Status invalid_credentials() { return Status::unauthenticated("invalid credentials"); }
 Status invalid_refresh() { return Status::unauthenticated("invalid or expired refresh token"); }
 
-std::string retry_after(int64_t wait_ms) { return "retry after " + std::to_string((wait_ms + 999) / 1000) + " s"; }
+// The 429 for a throttled sign-in: the wait is in the message and, as
+// Retry-After, in the response headers.
+Status throttled(const std::string& why, int64_t wait_ms) {
+  return Status::exhausted(why + "; retry after " + std::to_string((wait_ms + 999) / 1000) + " s", wait_ms);
+}
 
 boost::json::array amr_json(const std::vector<std::string>& amr) {
   boost::json::array a;
@@ -118,8 +122,8 @@ Result<SignIn> AuthServiceImpl::login(const std::string& email, const std::strin
 Status AuthServiceImpl::check_throttle(const UserRow& u) const {
   const int64_t t = now();
   if (u.locked_until > t)
-    return Status::exhausted("account locked after too many failed sign-ins; " + retry_after(u.locked_until - t));
-  if (u.next_login_at > t) return Status::exhausted("too many failed sign-ins; " + retry_after(u.next_login_at - t));
+    return throttled("account locked after too many failed sign-ins", u.locked_until - t);
+  if (u.next_login_at > t) return throttled("too many failed sign-ins", u.next_login_at - t);
   return {};
 }
 
@@ -144,7 +148,7 @@ Status AuthServiceImpl::claim_attempt(const std::string& user_id, int64_t& claim
       outcome = check_throttle(*u);
       if (!outcome) return {};
     }
-    outcome = Status::exhausted("too many failed sign-ins; " + retry_after(1000));
+    outcome = throttled("too many failed sign-ins", 1000);
     return {};
   }));
   return outcome;
@@ -167,7 +171,7 @@ Status AuthServiceImpl::lock_unthrottled(store::Tx& tx, const std::string& user_
   SB_ASSIGN(auto u, identity::find_user(tx, UserKey::kId, user_id));
   if (!u) return Status::not_found("user not found");
   SB_TRY(check_throttle(*u));
-  return Status::exhausted("too many failed sign-ins; " + retry_after(1000));  // changed between statements
+  return throttled("too many failed sign-ins", 1000);  // changed between statements
 }
 
 Status AuthServiceImpl::claim_ghost_attempt(const std::string& key) {
@@ -219,10 +223,10 @@ Status AuthServiceImpl::record_failure(store::Tx& tx, const std::string& user_id
     SB_TRY(tx.exec("UPDATE users SET next_login_at = $2 WHERE id = $1", {user_id, next}));
   }
   std::vector<events::Event> evs;
-  evs.push_back(identity_event(clock_, "user.login_failed", user_id,
+  evs.push_back(kUserLoginFailed.make(clock_, user_id,
                                {{"user_id", user_id}, {"reason", reason}, {"failures", failures}}));
   if (lock)
-    evs.push_back(identity_event(clock_, "user.locked", user_id,
+    evs.push_back(kUserLocked.make(clock_, user_id,
                                  {{"user_id", user_id},
                                   {"failures", failures},
                                   {"locked_until", format_rfc3339(t + opt_.lockout_ms)}}));
@@ -248,7 +252,7 @@ Result<OpenedSession> AuthServiceImpl::open_session(store::Tx& tx, const std::st
   boost::json::object data{{"user_id", user_id}, {"session_id", s.session_id}, {"method", method},
                            {"amr", amr_json(s.amr)}};
   if (!client.ip.empty()) data["ip"] = client.ip;
-  SB_TRY(log_.append(tx, identity_event(clock_, "user.login", user_id, std::move(data))));
+  SB_TRY(log_.append(tx, kUserLogin.make(clock_, user_id, std::move(data))));
   return s;
 }
 
@@ -344,7 +348,7 @@ Result<std::vector<std::string>> AuthServiceImpl::revoke_sessions(store::Tx& tx,
   for (const auto& r : *rows) {
     std::string sid = r.text_at(0);
     SB_TRY(tx.exec("UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1", {sid, t, reason}));
-    SB_TRY(log_.append(tx, identity_event(clock_, "session.revoked", user_id,
+    SB_TRY(log_.append(tx, kSessionRevoked.make(clock_, user_id,
                                           {{"user_id", user_id}, {"session_id", sid}, {"reason", reason}})));
     ids.push_back(std::move(sid));
   }

@@ -112,7 +112,7 @@ Result<User> AuthServiceImpl::verify_email(const std::string& token) {
     if (!user || user->email != found->email) return invalid_token();
     if (!user->email_verified_at) {
       SB_TRY(tx.exec("UPDATE users SET email_verified_at = $2, updated_at = $2 WHERE id = $1", {user->id, t}));
-      SB_TRY(log_.append(tx, identity_event(clock_, "user.email_verified", user->id,
+      SB_TRY(log_.append(tx, kUserEmailVerified.make(clock_, user->id,
                                             {{"user_id", user->id}, {"email", user->email}})));
       user->email_verified_at = t;
     }
@@ -170,11 +170,11 @@ Status AuthServiceImpl::reset_password(const std::string& token, const std::stri
     if (!user->email_verified_at) {
       // Following the link proved the address.
       SB_TRY(tx.exec("UPDATE users SET email_verified_at = $2 WHERE id = $1", {user->id, t}));
-      evs.push_back(identity_event(clock_, "user.email_verified", user->id,
+      evs.push_back(kUserEmailVerified.make(clock_, user->id,
                                    {{"user_id", user->id}, {"email", user->email}}));
     }
     SB_ASSIGN(revoked, revoke_sessions(tx, user->id, "", "password_reset"));
-    evs.push_back(identity_event(clock_, "user.password_reset", user->id,
+    evs.push_back(kUserPasswordReset.make(clock_, user->id,
                                  {{"user_id", user->id}, {"sessions_revoked", static_cast<int64_t>(revoked.size())}}));
     return log_.append(tx, std::move(evs)).status();
   }));

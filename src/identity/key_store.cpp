@@ -98,7 +98,7 @@ Result<std::string> KeyStore::rotate(int64_t retire_previous_after_ms) {
       data["previous_kid"] = previous_kid;
       data["previous_retire_after"] = format_rfc3339(retire_previous_after_ms);
     }
-    return log_.append(tx, identity_event(clock_, "identity.key_rotated", "", std::move(data))).status();
+    return log_.append(tx, kKeyRotated.make(clock_, "", std::move(data))).status();
   }));
   return key->kid();
 }

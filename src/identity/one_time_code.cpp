@@ -111,7 +111,7 @@ Result<IssuedOtp> OtpAttemptPolicy::issue(std::string_view context,
                                           const std::optional<OtpState>& previous) const {
   if (int64_t wait = resend_wait_ms(previous); wait > 0) {
     int64_t secs = (wait + 999) / 1000;
-    return Status::exhausted("a code was sent recently; retry in " + std::to_string(secs) + " s");
+    return Status::exhausted("a code was sent recently; retry in " + std::to_string(secs) + " s", wait);
   }
   IssuedOtp out;
   out.code = generate_numeric_code(policy_.code_length);

@@ -1,6 +1,6 @@
 // identity/templates — the texts of the SMS and emails identity sends, with
 // `{name}` placeholders filled in at send time. Operators set them through
-// identity.templates.* (app/identity_setup.cpp); the defaults below are the
+// identity.templates.* (api/identity_setup.cpp); the defaults below are the
 // built-in English texts.
 //
 // Placeholders, by template (any other `{x}`, or one a template does not

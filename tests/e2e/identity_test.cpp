@@ -320,5 +320,46 @@ TEST_F(Identity, LoginRateLimitAnswers429WithRetryAfterAndRateLimitHeaders) {
   EXPECT_EQ(json(jwks).at("keys").as_array()[0].at("alg").as_string(), "EdDSA");
 }
 
+// Every 429 says when to come back (RFC 6585), including the ones the
+// identity service decides itself rather than a rate-limit rule.
+TEST_F(Identity, OtpResendCooldownAnswers429WithRetryAfter) {
+  const std::string body = R"({"phone":"+15551230077"})";
+  ASSERT_EQ(anon("POST", "/v1/auth/otp/send", body).status, 202);
+  auto again = anon("POST", "/v1/auth/otp/send", body);  // within identity.otp.resend_cooldown_s (60)
+  ASSERT_EQ(again.status, 429) << again.body;
+  EXPECT_EQ(again.headers["content-type"], "application/problem+json");
+  ASSERT_FALSE(again.headers["retry-after"].empty()) << again.body;
+  int wait = std::stoi(again.headers["retry-after"]);
+  EXPECT_GE(wait, 1);
+  EXPECT_LE(wait, 60);
+  // The per-phone rule (3 per 10 min) has not refused anything yet: this 429 is the cooldown's.
+  EXPECT_NE(json(again).at("detail").as_string().find("sent recently"), std::string::npos) << again.body;
+}
+
+TEST(IdentityThrottle, LoginDelayAfterFailuresAnswers429WithRetryAfter) {
+  ServerProcess server{std::map<std::string, std::string>{
+      {"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_OPS", "1"},
+      {"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_MEM_KIB", "64"},
+      // Long enough that the third attempt, made at once, is still inside the wait.
+      {"SWITCHBOARD_IDENTITY__LOCKOUT__DELAY_BASE_MS", "30000"}}};
+  ASSERT_TRUE(server.start()) << server.output();
+  auto post = [&](const std::string& path, const std::string& body) {
+    return http_request("POST", server.url(path), body, {"Content-Type: application/json"});
+  };
+  ASSERT_EQ(post("/v1/auth/register", R"({"email":"slow@example.com","password":"the right passphrase"})").status, 201);
+  const std::string wrong = R"({"email":"slow@example.com","password":"a wrong passphrase"})";
+  ASSERT_EQ(post("/v1/auth/login", wrong).status, 401);
+  ASSERT_EQ(post("/v1/auth/login", wrong).status, 401);  // the second failure starts the wait
+  auto held = post("/v1/auth/login", R"({"email":"slow@example.com","password":"the right passphrase"})");
+  ASSERT_EQ(held.status, 429) << held.body;
+  EXPECT_EQ(held.headers["content-type"], "application/problem+json");
+  ASSERT_FALSE(held.headers["retry-after"].empty()) << held.body;
+  int wait = std::stoi(held.headers["retry-after"]);
+  EXPECT_GE(wait, 1);
+  EXPECT_LE(wait, 30);
+  // The per-account rule (5 per minute) still has room: the wait is what answered.
+  EXPECT_NE(held.headers["ratelimit-remaining"], "0");
+}
+
 }  // namespace
 }  // namespace sb::test

@@ -4,10 +4,13 @@
 #include <atomic>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -157,6 +160,91 @@ TEST_F(ServerE2E, BadInputIsA4xxProblemNamingTheFieldAndChangesNothing) {
   EXPECT_EQ(count_events("*"), before);  // nothing half-written
 }
 
+// The problem's first errors[] field, or "" when the answer is not a problem.
+std::string problem_field(const HttpResult& r) {
+  if (r.headers.count("content-type") == 0 || r.headers.at("content-type") != "application/problem+json") return "";
+  return std::string(body_json(r).at("errors").as_array()[0].at("field").as_string());
+}
+
+TEST_F(ServerE2E, NumbersBeyondADoubleAreRefusedAndHistoryStaysStrictJson) {
+  auto inf = post("/v1/events", event_json("inf1", "num.x", R"({"x":1e400})"));
+  EXPECT_EQ(inf.status, 400);
+  EXPECT_EQ(problem_field(inf), "/data/x") << inf.body;
+  auto batch = post("/v1/events", "[" + event_json("inf2", "num.x") + "," + event_json("inf3", "num.x", R"({"y":[-1e400]})") + "]");
+  EXPECT_EQ(batch.status, 400);
+  EXPECT_EQ(problem_field(batch), "/1/data/y/0") << batch.body;
+  auto cfg = http_request("PUT", server.url("/v1/config/events.heartbeat_ms"), R"({"value":1e400})", {server.auth_header(), kJson});
+  EXPECT_EQ(cfg.status, 400);
+  EXPECT_EQ(problem_field(cfg), "/value") << cfg.body;
+
+  ASSERT_EQ(post("/v1/events", event_json("max1", "num.x", R"({"x":1.7976931348623157e308,"y":-1e-400})")).status, 201);
+  auto history = get("/v1/events?type=num.*");
+  ASSERT_EQ(history.status, 200);
+  boost::system::error_code ec;
+  auto v = bj::parse(history.body, ec);  // strict RFC 8259: no Infinity, no NaN
+  ASSERT_FALSE(ec) << history.body;
+  ASSERT_EQ(v.at("events").as_array().size(), 1u);
+  EXPECT_EQ(v.at("events").as_array()[0].at("data").at("x").as_double(), 1.7976931348623157e308);
+}
+
+TEST_F(ServerE2E, CloudEventsOutsideTheSpecAreRefusedNamingTheAttribute) {
+  int64_t before = count_events("*");
+  auto with = [](const std::string& extra, const std::string& source = "/e2e") {
+    return R"({"specversion":"1.0","id":"ce1","source":")" + source + R"(","type":"ce.x",)" + extra + "}";
+  };
+  struct Case {
+    std::string body, field;
+  } cases[] = {
+      {with(R"("ratio":1.5)"), "/ratio"},                        // no CloudEvents type holds 1.5
+      {with(R"("big":2147483648)"), "/big"},                     // Integer is 32-bit signed
+      {with(R"("time":"2026-01-02 03:04:05Z")"), "/time"},       // RFC 3339 separates with 'T'
+      {with(R"("dataschema":"schemas/order.json")"), "/dataschema"},  // must be absolute
+      {with(R"("subject":"")"), "/subject"},                     // if present, non-empty
+      {with(R"("datacontenttype":"not a media type")"), "/datacontenttype"},
+      {with(R"("data":1)", "/my app"), "/source"},               // URI-reference: no spaces
+  };
+  for (auto& c : cases) {
+    auto r = post("/v1/events", c.body);
+    EXPECT_EQ(r.status, 400) << c.body;
+    EXPECT_EQ(problem_field(r), c.field) << c.body << " -> " << r.body;
+  }
+  // application/cloudevents+json is one event; a batch has its own media type.
+  std::string two = "[" + event_json("ce2", "ce.x") + "," + event_json("ce3", "ce.x") + "]";
+  auto array_as_one = post("/v1/events", two, {"Content-Type: application/cloudevents+json"});
+  EXPECT_EQ(array_as_one.status, 400);
+  EXPECT_EQ(problem_field(array_as_one), "body") << array_as_one.body;
+  auto one_as_batch = post("/v1/events", event_json("ce4", "ce.x"), {"Content-Type: application/cloudevents-batch+json"});
+  EXPECT_EQ(one_as_batch.status, 400);
+  EXPECT_EQ(count_events("*"), before);
+  EXPECT_EQ(post("/v1/events", two, {"Content-Type: application/cloudevents-batch+json"}).status, 201);
+}
+
+TEST_F(ServerE2E, BinaryAndNonJsonDataAreStoredAndServedBack) {
+  auto base = [](const std::string& id, const std::string& rest) {
+    return R"({"specversion":"1.0","id":")" + id + R"(","source":"urn:e2e","type":"blob.stored",)" + rest + "}";
+  };
+  auto bin = post("/v1/events", base("bin1", R"("datacontenttype":"image/png","data_base64":"iVBORw0KGgo=")"),
+                  {"Content-Type: application/cloudevents+json"});
+  ASSERT_EQ(bin.status, 201) << bin.body;
+  auto text = post("/v1/events", base("txt1", R"("datacontenttype":"text/plain; charset=utf-8","data":"hello, world")"));
+  ASSERT_EQ(text.status, 201) << text.body;
+  auto typed = post("/v1/events", base("ext1", R"("attempt":3,"replayed":false,"averylongextensionname":"x")"));
+  ASSERT_EQ(typed.status, 201) << typed.body;
+
+  auto events = body_json(get("/v1/events?type=blob.stored")).at("events").as_array();
+  ASSERT_EQ(events.size(), 3u);
+  const auto& b = events[0].as_object();
+  EXPECT_EQ(b.at("data_base64").as_string(), "iVBORw0KGgo=");
+  EXPECT_EQ(b.at("datacontenttype").as_string(), "image/png");
+  EXPECT_FALSE(b.contains("data"));
+  const auto& t = events[1].as_object();
+  EXPECT_EQ(t.at("data").as_string(), "hello, world");
+  EXPECT_EQ(t.at("datacontenttype").as_string(), "text/plain; charset=utf-8");
+  const auto& x = events[2].as_object();
+  EXPECT_EQ(x.at("attempt"), bj::value(3));  // an Integer stays a JSON number
+  EXPECT_EQ(x.at("replayed"), bj::value(false));
+}
+
 TEST_F(ServerE2E, StreamResumesExactlyAfterLastEventIdAndDeliversLive) {
   std::vector<int64_t> seqs;
   for (int i = 0; i < 3; ++i) {
@@ -247,6 +335,59 @@ TEST(ServerLimits, OversizedHeadersGet431AndIdleConnectionsAreClosed) {
   size_t first = two.find("HTTP/1.1 200");
   ASSERT_NE(first, std::string::npos);
   EXPECT_NE(two.find("HTTP/1.1 200", first + 1), std::string::npos);
+}
+
+// Connects and sends `bytes` one at a time, `gap_ms` apart, until the server
+// closes the connection or `give_up_ms` pass. Between bytes it waits for the
+// close itself (poll), not a fixed sleep. Returns the ms until the close, or
+// -1 if the connection was still open; what the server sent goes to `received`.
+int trickle_until_closed(int port, const std::string& bytes, int gap_ms, int give_up_ms, std::string& received) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -2;
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+  };
+  int closed_at = -1;
+  for (size_t next = 0; closed_at < 0 && elapsed() < give_up_ms;) {
+    if (next < bytes.size() && send(fd, &bytes[next++], 1, MSG_NOSIGNAL) != 1) {
+      closed_at = elapsed();
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, std::max(1, std::min(gap_ms, give_up_ms - elapsed()))) > 0) {
+      char buf[512];
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) closed_at = elapsed();
+      else received.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return closed_at;
+}
+
+TEST(ServerLimits, ReadTimeoutBoundsAHeaderTrickledByteByByte) {
+  // The idle timeout stays at its 60 s default: only the read timeout can close this.
+  ServerProcess server(std::map<std::string, std::string>{{"SWITCHBOARD_HTTP__READ_TIMEOUT_MS", "300"}});
+  ASSERT_TRUE(server.start()) << server.output();
+  // A header that never ends, one byte every 100 ms.
+  std::string slow = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(100, 'a');
+  std::string received;
+  int closed_at = trickle_until_closed(server.port(), slow, 100, 1500, received);
+  EXPECT_GE(closed_at, 0) << "still open after 1.5 s (5x the read timeout)";
+  EXPECT_LT(closed_at, 1500);
+  EXPECT_TRUE(received.empty()) << received;
+  // A request sent at once is still served on a fresh connection.
+  std::string fine = raw_exchange(server.port(), "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(fine.rfind("HTTP/1.1 200", 0), 0u) << fine.substr(0, 200);
 }
 
 TEST(ServerLifecycle, EnvAdminKeyIsUsedAndNothingPrinted) {

@@ -1,4 +1,4 @@
-// The access HTTP adapters, called directly with a Services struct over a
+// The access HTTP adapters, called directly with their AccessDeps over a
 // real SQLite database: status codes, bodies, Location, problem+json fields.
 #include <gtest/gtest.h>
 
@@ -8,7 +8,6 @@
 
 #include "access/access_control.h"
 #include "api/access_api.h"
-#include "api/services.h"
 #include "core/clock.h"
 #include "events/event_log.h"
 #include "test_databases.h"
@@ -21,8 +20,6 @@ namespace bj = boost::json;
 class AccessApiTest : public ::testing::Test {
  protected:
   AccessApiTest() : db(sb::test::open_test_db(store::Engine::kSqlite)), log(*db, clock), ac(*db, log, clock) {
-    services.db = db.get();
-    services.events = &log;
     services.access = &ac;
   }
 
@@ -54,7 +51,7 @@ class AccessApiTest : public ::testing::Test {
   sb::test::TestDb db;
   events::EventLog log;
   access::AccessControl ac;
-  Services services;
+  AccessDeps services;
 };
 
 TEST_F(AccessApiTest, RoleLifecycle) {
@@ -170,12 +167,22 @@ TEST_F(AccessApiTest, UserGrantsAndChecks) {
   EXPECT_FALSE(check("billing:read"));
   EXPECT_TRUE(check("users:read"));
 
+  // A revoke answers like a grant: 200 with what the user holds now (docs/openapi.yaml).
   auto revoke = request("DELETE", "", {{"id", "u1"}, {"permission", "tickets:delete"}});
-  EXPECT_EQ(revoke_user_permission(services, revoke).status, 204);
+  auto revoked = revoke_user_permission(services, revoke);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  auto after_perm = body_of(revoked);
+  EXPECT_EQ(after_perm.at("user").as_string(), "u1");
+  EXPECT_EQ(strings(after_perm.at("roles")), std::vector<std::string>{"support"});
+  EXPECT_EQ(strings(after_perm.at("deny")), std::vector<std::string>{"billing:*"});
   EXPECT_EQ(revoke_user_permission(services, revoke).status, 404);
   EXPECT_TRUE(check("tickets:delete"));
   auto revoke_role = request("DELETE", "", {{"id", "u1"}, {"role", "support"}});
-  EXPECT_EQ(revoke_user_role(services, revoke_role).status, 204);
+  auto role_gone = revoke_user_role(services, revoke_role);
+  ASSERT_EQ(role_gone.status, 200) << role_gone.body;
+  auto after_role = body_of(role_gone);
+  EXPECT_TRUE(after_role.at("roles").as_array().empty());
+  EXPECT_EQ(after_role, body_of(get_user_permissions(services, view_req)));  // the same shape as GET
   EXPECT_EQ(revoke_user_role(services, revoke_role).status, 404);
   EXPECT_FALSE(check("tickets:close"));
 

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <thread>
 
-#include "app/identity_setup.h"
+#include "api/identity_setup.h"
 #include "auth_test_fixture.h"
 #include "config/config.h"
 #include "core/crypto.h"
@@ -461,7 +461,7 @@ TEST_P(AuthServiceTest, CreateRejectsTemplatesWithoutTheirPlaceholder) {
 
 TEST(IdentityConfig, TemplateKeysAreValidatedAndReachAuthOptions) {
   config::ConfigService c(nullptr, nullptr);
-  app::declare_identity_keys(c);
+  api::declare_identity_keys(c);
   Status bad = c.validate("identity.templates.otp_sms", boost::json::value("Your code"));
   EXPECT_EQ(bad.code(), Code::kInvalidArgument);
   EXPECT_NE(bad.to_string().find("identity.templates.otp_sms"), std::string::npos) << bad.to_string();
@@ -473,7 +473,7 @@ TEST(IdentityConfig, TemplateKeysAreValidatedAndReachAuthOptions) {
   }
   EXPECT_TRUE(c.validate("identity.templates.verify_email_subject", boost::json::value("Hi")));
   EXPECT_FALSE(c.validate("identity.purge_interval_s", boost::json::value(59)));
-  EXPECT_EQ(c.get(app::identity_keys::kPurgeInterval), 3600);
+  EXPECT_EQ(c.get(api::identity_keys::kPurgeInterval), 3600);
 
   // Environment rejects a bad template naming the key…
   std::string bad_env = "SWITCHBOARD_IDENTITY__TEMPLATES__OTP_SMS=no code";
@@ -486,7 +486,7 @@ TEST(IdentityConfig, TemplateKeysAreValidatedAndReachAuthOptions) {
   std::string key = "SWITCHBOARD_IDENTITY__MASTER_KEY=" + crypto::base64_encode(std::string(32, 'k'));
   char* env2[] = {sms.data(), key.data(), nullptr};
   ASSERT_TRUE(c.load_env(env2));
-  auto o = app::identity_options(c, "/nonexistent");
+  auto o = api::identity_options(c, "/nonexistent", "127.0.0.1:8080");
   ASSERT_TRUE(o.ok()) << o.status().to_string();
   EXPECT_EQ(o->templates.otp_sms, "Code {code}");
   EXPECT_EQ(o->templates.verify_email_text, kDefaultVerifyEmailText);

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api/auth_api.h"
-#include "app/identity_setup.h"
+#include "api/identity_setup.h"
 #include "config/config.h"
 #include "core/clock.h"
 
@@ -12,12 +12,12 @@ namespace {
 
 struct Fixture : ::testing::Test {
   config::ConfigService config{nullptr, nullptr};
-  Services services;
+  IdentityDeps services;
   void SetUp() override {
-    app::declare_identity_keys(config);
+    api::declare_identity_keys(config);
     services.config = &config;  // no auth, no pool: a refused call never reaches them
   }
-  http::Response call(void (*fn)(const Services&, http::Request&, http::Respond), int64_t signed_in_ago_s,
+  http::Response call(void (*fn)(const IdentityDeps&, http::Request&, http::Respond), int64_t signed_in_ago_s,
                       std::string body = R"({"phone":"+15551230000","code":"123456"})") {
     http::Request req;
     req.method = "POST";

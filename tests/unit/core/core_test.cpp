@@ -71,6 +71,39 @@ TEST(Clock, Rfc3339RoundTripAndOffsets) {
   EXPECT_FALSE(parse_rfc3339("2026-11-23T00:00:00", ms));
 }
 
+TEST(Clock, Rfc3339RefusesWhatItWouldHaveToRewrite) {
+  int64_t ms = 0;
+  // RFC 3339 §5.6 separates date and time with 'T' ('t'); the space is an ISO 8601 profile's.
+  EXPECT_FALSE(parse_rfc3339("2026-11-23 13:17:17Z", ms));
+  EXPECT_TRUE(parse_rfc3339("2026-11-23t13:17:17z", ms));
+  // Days a month lacks were normalised by timegm into another date.
+  EXPECT_FALSE(parse_rfc3339("2026-02-29T00:00:00Z", ms));
+  EXPECT_FALSE(parse_rfc3339("2026-04-31T00:00:00Z", ms));
+  EXPECT_TRUE(parse_rfc3339("2024-02-29T00:00:00Z", ms));
+  EXPECT_FALSE(parse_rfc3339("2100-02-29T00:00:00Z", ms));
+  EXPECT_TRUE(parse_rfc3339("2000-02-29T00:00:00Z", ms));
+  EXPECT_FALSE(parse_rfc3339("2026-11-23T00:00:00+24:00", ms));
+  EXPECT_FALSE(parse_rfc3339("2026-11-23T00:00:00+01:60", ms));
+}
+
+TEST(Json, NumbersBeyondADoubleAreRefusedNamingTheirPointer) {
+  auto field_of = [](std::string_view text) {
+    auto r = json::parse(text);
+    return r.ok() ? std::string("(accepted)") : r.status().fields().at(0).field;
+  };
+  EXPECT_EQ(field_of(R"({"data":{"x":1e400}})"), "/data/x");
+  EXPECT_EQ(field_of(R"([{"data":[0,-1e400]}])"), "/0/data/1");
+  EXPECT_EQ(field_of(R"({"a/b":{"m~n":1E+999}})"), "/a~1b/m~0n");  // RFC 6901 escapes
+  EXPECT_EQ(field_of("1e400"), "body");
+  EXPECT_EQ(field_of("[" + std::string(400, '9') + "]"), "/0");  // 400 digits: no exponent needed
+  // The largest finite doubles and the smallest (underflowing to 0) are fine.
+  EXPECT_EQ(field_of(R"([1.7976931348623157e308,-1.7976931348623157e308,1e-400])"), "(accepted)");
+  // What parse accepts serializes back to strict JSON.
+  auto v = json::parse(R"({"a":1.5e300,"b":-2.5e-300})");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(json::parse(json::serialize(*v)).ok());
+}
+
 TEST(Json, ParseRejectsMalformedAndTooDeep) {
   EXPECT_TRUE(json::parse(R"({"a":[1,2,3]})").ok());
   auto bad = json::parse("{\"a\":");

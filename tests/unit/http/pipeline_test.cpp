@@ -2,6 +2,7 @@
 // request ids, problem+json, and that async handlers can answer later.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "core/clock.h"
@@ -148,9 +149,26 @@ TEST_F(Fixture, AdmissionAddsItsHeadersAndRejectsWith429) {
   EXPECT_EQ(call("POST", "/v1/limited").status, 200);
   Response refused = call("POST", "/v1/limited");
   EXPECT_EQ(refused.status, 429);
-  EXPECT_EQ(header(refused, "Retry-After"), "7");
+  EXPECT_EQ(header(refused, "Retry-After"), "7");  // the limiter's, not problem()'s default
+  EXPECT_EQ(std::count_if(refused.headers.begin(), refused.headers.end(),
+                          [](auto& h) { return h.first == "Retry-After"; }),
+            1);
   EXPECT_EQ(header(refused, "Content-Type"), "application/problem+json");
   EXPECT_EQ(call("GET", "/health").status, 200);  // other groups unaffected
+}
+
+TEST(Problem, Every429CarriesRetryAfterInWholeSecondsAtLeastOne) {
+  auto retry_after = [](const Response& r) {
+    std::vector<std::string> v;
+    for (auto& [k, val] : r.headers)
+      if (k == "Retry-After") v.push_back(val);
+    return v;
+  };
+  EXPECT_EQ(retry_after(problem(Status::exhausted("wait", 2'500))), std::vector<std::string>{"3"});  // rounded up
+  EXPECT_EQ(retry_after(problem(Status::exhausted("wait", 1))), std::vector<std::string>{"1"});
+  EXPECT_EQ(retry_after(problem(Status::exhausted("no idea when"))), std::vector<std::string>{"1"});
+  EXPECT_EQ(retry_after(problem(429, "too-many", "Too many", "slow down")), std::vector<std::string>{"1"});
+  EXPECT_TRUE(retry_after(problem(Status::unavailable("down"))).empty());
 }
 
 TEST(ClientIp, ForwardedForIsBelievedOnlyFromTrustedProxies) {

@@ -1,6 +1,6 @@
-// Identity's configuration (identity.*) and the pieces App wires around
-// AuthService: its options from config, the master key, and the Notifier
-// that sends codes and links through the provider chains.
+// Identity as a component: accounts, sessions, MFA and admin API keys, with
+// its configuration (identity.*), its options from config, the master key,
+// and the Notifier that sends codes and links through the provider chains.
 #pragma once
 
 #include <memory>
@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "api/auth_api.h"
+#include "api/component.h"
 #include "config/key.h"
 #include "core/result.h"
 #include "identity/auth_service.h"
@@ -16,11 +18,13 @@
 namespace sb::config { class ConfigService; }
 namespace sb::providers { class Messaging; }
 namespace sb { class ThreadPool; }
+namespace sb::identity { class ApiKeys; }
 
-namespace sb::app {
+namespace sb::api {
 
-// identity.* keys: read once at start by identity_options() (restart), except
-// identity.reauth_window_s (api/auth_api.h), read on every request.
+// identity.* keys: read once at start by identity_options() and the
+// component (restart), except identity.reauth_window_s (api/auth_api.h),
+// read on every request.
 namespace identity_keys {
 using config::between;
 using config::Key;
@@ -97,16 +101,49 @@ void declare_identity_keys(config::ConfigService& config);
 
 // The master key: identity.master_key (base64 of 32 bytes) or, when unset,
 // <data_dir>/master.key, created with mode 0600 on first start. Instances
-// sharing a PostgreSQL database must share it: set identity.master_key on each.
+// sharing a PostgreSQL database must share it: set identity.master_key on
+// each. App loads it before the runtime config layer (config seals its
+// secrets with it).
 Result<std::string> load_master_key(const config::ConfigService& config, const std::string& data_dir);
 
 // AuthOptions from identity.* keys, with the master key (load_master_key).
-// `listen` is the --listen flag (empty: server.listen), the default base of links.
+// `listen` is the address served (--listen, else server.listen), the default
+// base of links.
 Result<identity::AuthOptions> identity_options(const config::ConfigService& config, const std::string& data_dir,
-                                                const std::string& listen = "");
+                                                const std::string& listen);
 
 // Sends through Messaging on the blocking pool, so a request never waits on
 // a provider and an answer's timing cannot reveal whether a message was sent.
 std::unique_ptr<identity::Notifier> messaging_notifier(providers::Messaging& messaging, ThreadPool& pool);
 
-}  // namespace sb::app
+class AccessComponent;
+class MessagingComponent;
+
+class IdentityComponent final : public Component {
+ public:
+  // New accounts get identity.default_roles through `access`; codes and
+  // links go out through `messaging`.
+  IdentityComponent(Kernel& kernel, AccessComponent& access, MessagingComponent& messaging);
+  ~IdentityComponent() override;
+  void declare(Declarations& d) override;
+  Status init() override;
+  void routes(std::vector<http::Route>& out) override;
+  Status start() override;
+  void stop() override;
+
+  identity::ApiKeys& api_keys() { return *api_keys_; }
+  identity::AuthService& auth() { return *auth_; }
+
+ private:
+  class Purger;
+  Kernel& kernel_;
+  AccessComponent& access_;
+  MessagingComponent& messaging_;
+  std::unique_ptr<identity::ApiKeys> api_keys_;
+  std::unique_ptr<identity::Notifier> notifier_;
+  std::unique_ptr<identity::AuthService> auth_;
+  std::unique_ptr<Purger> purger_;
+  IdentityDeps deps_;
+};
+
+}  // namespace sb::api

@@ -1,4 +1,4 @@
-#include "app/identity_setup.h"
+#include "api/identity_setup.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -8,14 +8,13 @@
 #include <sstream>
 
 #include "api/auth_api.h"
-#include "app/config_keys.h"
 #include "config/config.h"
 #include "core/crypto.h"
 #include "core/thread_pool.h"
 #include "identity/templates.h"
 #include "providers/messaging.h"
 
-namespace sb::app {
+namespace sb::api {
 
 namespace {
 
@@ -46,8 +45,12 @@ class MessagingNotifier final : public identity::Notifier {
 
  private:
   Status queue(std::function<void()> task) {
-    if (!pool_.submit(std::move(task))) return Status::unavailable("server is shutting down");
-    return {};
+    switch (pool_.submit(std::move(task))) {
+      case Submitted::kQueued: return {};
+      case Submitted::kFull: return Status::unavailable("server is overloaded; try again");
+      case Submitted::kStopping: break;
+    }
+    return Status::unavailable("server is shutting down");
   }
   providers::Messaging& messaging_;
   ThreadPool& pool_;
@@ -125,7 +128,7 @@ Result<identity::AuthOptions> identity_options(const config::ConfigService& c, c
   o.email_verify_ttl_ms = c.get(kEmailVerifyTtl) * 1000;
   o.password_reset_ttl_ms = c.get(kPasswordResetTtl) * 1000;
   o.public_url = c.get(kPublicUrl).value_or("");
-  if (o.public_url.empty()) o.public_url = "http://" + (listen.empty() ? c.get(kServerListen) : listen);
+  if (o.public_url.empty()) o.public_url = "http://" + listen;
   o.product_name = c.get(kProductName);
   o.totp.window = static_cast<int>(c.get(kTotpWindow));
   o.mfa_token_ttl_ms = c.get(kMfaTokenTtl) * 1000;
@@ -146,4 +149,4 @@ std::unique_ptr<identity::Notifier> messaging_notifier(providers::Messaging& mes
   return std::make_unique<MessagingNotifier>(messaging, pool);
 }
 
-}  // namespace sb::app
+}  // namespace sb::api
