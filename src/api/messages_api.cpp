@@ -1,9 +1,10 @@
 #include "api/messages_api.h"
+
 #include <spdlog/spdlog.h>
-#include "core/metrics.h"
-#include "config/config.h"
 
 #include "api/json_body.h"
+#include "config/config.h"
+#include "core/metrics.h"
 #include "http/problem.h"
 #include "providers/messaging.h"
 
@@ -11,27 +12,35 @@ namespace sb::api {
 
 namespace {
 // Runs on the blocking pool (the routes are Run::kBlocking): the provider
-// call may take seconds.
-template <typename Parse, typename Send>
-void send(const MessagingDeps& s, http::Request& req, http::Respond respond, Parse parse, Send send_fn) {
+// call may take seconds. An optional "provider" names the one provider to
+// use for this message instead of the chain.
+template <typename Kind>
+void send(const MessagingDeps& s, http::Request& req, http::Respond respond,
+          Result<typename Kind::Message> (*parse)(const boost::json::value&)) {
   auto body = json_body(req);
   if (!body.ok()) return respond(error_response(body.status(), req));
+  std::string provider;
+  if (auto* o = body->if_object(); o && o->contains("provider")) {
+    const auto& p = o->at("provider");
+    if (!p.is_string() || p.get_string().empty())
+      return respond(error_response(Status::invalid("/provider", "must be a provider name"), req));
+    provider = p.get_string();
+    o->erase("provider");
+  }
   auto msg = parse(*body);
   if (!msg.ok()) return respond(error_response(msg.status(), req));
-  auto receipt = send_fn(*s.messaging, std::move(*msg));
-  if (!receipt.ok()) return respond(http::problem(receipt.status(), req.request_id));
+  auto receipt = s.messaging->send<Kind>(std::move(*msg), provider);
+  if (!receipt.ok()) return respond(error_response(receipt.status(), req));
   respond(json_response(200, providers::to_json(*receipt)));
 }
 }  // namespace
 
 void send_email(const MessagingDeps& s, http::Request& req, http::Respond respond) {
-  send(s, req, std::move(respond), providers::parse_email,
-       [](providers::Messaging& m, providers::EmailMessage msg) { return m.send_email(std::move(msg)); });
+  send<providers::EmailKind>(s, req, std::move(respond), providers::parse_email);
 }
 
 void send_sms(const MessagingDeps& s, http::Request& req, http::Respond respond) {
-  send(s, req, std::move(respond), providers::parse_sms,
-       [](providers::Messaging& m, providers::SmsMessage msg) { return m.send_sms(std::move(msg)); });
+  send<providers::SmsKind>(s, req, std::move(respond), providers::parse_sms);
 }
 
 // ---- component

@@ -4,6 +4,19 @@
 // wake is a futex plus an epoll_ctl, and on a busy core a context switch to
 // the woken thread before the next answer is even handed over. Inside a
 // WakeBatch, wakes queue up and run once, when the batch ends.
+//
+// The contract, across three layers that do not include each other:
+//   store::WriteBatcher::run_batch  opens a WakeBatch around the done()
+//       callbacks of one commit (the only place a batch is opened);
+//   http::ResponseInbox::deliver    (server.cpp) defers its wake of an io
+//       thread with run_or_defer, so a commit answering 50 requests on one
+//       io thread posts one drain, not 50;
+//   events::EventLog::flush_pending calls flush() from inside its done()
+//       before it waits for the next publishes (the gather window): the
+//       answers must reach the clients now, or their next publishes (what
+//       the window waits for) could never arrive.
+// Anything else running inside a done() callback may defer wakes the same
+// way; code that waits inside a done() callback must flush() first.
 #pragma once
 
 #include <functional>

@@ -1,5 +1,5 @@
-// Channel<Sender, Message> — one runtime-switchable delivery channel ("email"
-// or "sms"): the registry of its providers, the active failover chain read
+// Channel<Kind> — one runtime-switchable delivery channel (a Kind from
+// channel_kinds.h: "email", "sms", …): the registry of its providers, the active failover chain read
 // from `<channel>.providers`, and the policy knobs under `<channel>.retry.*`
 // and `<channel>.breaker.*`, all declared here.
 //
@@ -31,22 +31,26 @@
 #include "core/result.h"
 #include "providers/message.h"
 #include "providers/registry.h"
+#include "resilience/circuit_breaker.h"
 #include "resilience/retry_policy.h"
 
 namespace sb::metrics { class Registry; }
 
 namespace sb::providers {
 
-template <typename Sender, typename Message>
+template <typename KindT>
 class Channel {
  public:
+  using Kind = KindT;
+  using Sender = typename Kind::Sender;
+  using Message = typename Kind::Message;
   using Sleeper = resilience::RetryPolicy::Sleeper;
   using Random = resilience::RetryPolicy::Random;
 
   // Declares the channel keys and starts watching "<name>.". The chain is
   // empty until reload() (after providers are registered).
-  Channel(std::string name, config::ConfigService& config, const Clock& clock,
-          metrics::Registry* metrics, Sleeper sleeper, Random random);
+  Channel(config::ConfigService& config, const Clock& clock, metrics::Registry* metrics, Sleeper sleeper,
+          Random random);
   ~Channel();
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
@@ -61,7 +65,10 @@ class Channel {
 
   // `m` must be validated. Unavailable when every provider failed and at
   // least one failure was transient; otherwise the first failure's code.
-  Result<Receipt> send(const Message& m) const;
+  // A named `provider` bypasses the chain for this message: that provider
+  // alone (with its retries and breaker), whether or not it is in the chain;
+  // InvalidArgument naming /provider when it is unknown or not configured.
+  Result<Receipt> send(const Message& m, const std::string& provider = "") const;
 
   // Provider names of the active chain, in failover order.
   std::vector<std::string> active() const;
@@ -70,6 +77,9 @@ class Channel {
   struct Link;
   struct Chain;
   Result<std::shared_ptr<const Chain>> build() const;
+  Result<Link> make_link(const std::string& name, const resilience::BreakerOptions& bo) const;
+  // The link named `provider` in the chain, or one built for it and kept with the chain.
+  Result<const Link*> link_for(const Chain& chain, const std::string& provider) const;
   Status try_link(const Chain& chain, const Link& link, const Message& m, Receipt& r) const;
 
   // Immutable after construction.
@@ -90,3 +100,6 @@ class Channel {
 };
 
 }  // namespace sb::providers
+
+// Member definitions: included once, by the file that instantiates the kinds.
+#include "providers/channel_impl.h"

@@ -30,54 +30,98 @@ const config::Key<std::string> kSmsFrom{
 
 Messaging::Messaging(config::ConfigService& config, const Clock& clock, metrics::Registry* metrics,
                      std::string data_dir, MessagingOptions options)
-    : config_(config),
-      data_dir_(std::make_shared<std::string>(std::move(data_dir))),
-      email_(std::make_unique<Channel<EmailSender, EmailMessage>>("email", config, clock, metrics,
-                                                                  options.sleeper, options.random)),
-      sms_(std::make_unique<Channel<SmsSender, SmsMessage>>("sms", config, clock, metrics,
-                                                            options.sleeper, options.random)) {
-  config_.declare(kEmailFrom, kSmsFrom);
-
-  if (options.register_builtins) {
-    ProviderEnv env{data_dir_, &clock};
-    // Built-in names are fixed and distinct; a failure here is a programming error.
-    if (Status s = register_builtin_email(email_->registry(), env); !s)
-      spdlog::error("providers: {}", s.to_string());
-    if (Status s = register_builtin_sms(sms_->registry(), env); !s)
-      spdlog::error("providers: {}", s.to_string());
-  }
-  (void)reload();  // refusals are logged and kept in email_status()/sms_status()
+    : config_(config), data_dir_(std::make_shared<std::string>(std::move(data_dir))) {
+  ProviderEnv env{data_dir_, &clock};
+  std::apply(
+      [&](auto&... channel) {
+        (
+            [&] {
+              using Kind = typename std::remove_reference_t<decltype(*channel)>::Kind;
+              channel = std::make_unique<Channel<Kind>>(config, clock, metrics, options.sleeper, options.random);
+              Kind::declare(config);
+              // Built-in names are fixed and distinct; a failure here is a programming error.
+              if (options.register_builtins)
+                if (Status s = Kind::register_builtins(channel->registry(), env); !s)
+                  spdlog::error("providers: {}", s.to_string());
+            }(),
+            ...);
+      },
+      channels_);
+  (void)reload();  // refusals are logged and kept in status<Kind>()
 }
 
 Messaging::~Messaging() = default;
 
-Result<Receipt> Messaging::send_email(EmailMessage m) const {
-  if (m.from.empty()) m.from = config_.get(kEmailFrom);
-  SB_TRY(validate_email(m, /*require_from=*/true));
-  return email_->send(m);
+template <typename Kind>
+Result<Receipt> Messaging::send(typename Kind::Message m, const std::string& provider) const {
+  SB_TRY(Kind::prepare(m, config_));
+  return channel<Kind>().send(m, provider);
 }
-
-Result<Receipt> Messaging::send_sms(SmsMessage m) const {
-  if (m.from.empty()) m.from = config_.get(kSmsFrom);
-  SB_TRY(validate_sms(m, /*require_from=*/false));
-  return sms_->send(m);
+template <typename Kind>
+Registry<typename Kind::Sender>& Messaging::registry() {
+  return channel<Kind>().registry();
+}
+template <typename Kind>
+std::vector<std::string> Messaging::providers() const {
+  return channel<Kind>().registry().list();
+}
+template <typename Kind>
+std::vector<std::string> Messaging::chain() const {
+  return channel<Kind>().active();
+}
+template <typename Kind>
+Status Messaging::status() const {
+  return channel<Kind>().last_reload();
 }
 
 void Messaging::set_data_dir(const std::string& dir) { *data_dir_ = dir; }
 
 Status Messaging::reload() {
-  Status e = email_->reload();
-  Status s = sms_->reload();
-  return e.is_ok() ? s : e;
+  Status first;
+  std::apply(
+      [&](auto&... channel) {
+        ([&] {
+          Status s = channel->reload();
+          if (first.is_ok()) first = s;
+        }(), ...);
+      },
+      channels_);
+  return first;
 }
 
-Registry<EmailSender>& Messaging::email_registry() { return email_->registry(); }
-Registry<SmsSender>& Messaging::sms_registry() { return sms_->registry(); }
-std::vector<std::string> Messaging::email_providers() const { return email_->registry().list(); }
-std::vector<std::string> Messaging::sms_providers() const { return sms_->registry().list(); }
-std::vector<std::string> Messaging::email_chain() const { return email_->active(); }
-std::vector<std::string> Messaging::sms_chain() const { return sms_->active(); }
-Status Messaging::email_status() const { return email_->last_reload(); }
-Status Messaging::sms_status() const { return sms_->last_reload(); }
+// ---- the kinds' own rules
+
+void EmailKind::declare(config::ConfigService& config) { config.declare(kEmailFrom); }
+
+Status EmailKind::prepare(EmailMessage& m, const config::ConfigService& config) {
+  if (m.from.empty()) m.from = config.get(kEmailFrom);
+  return validate_email(m, /*require_from=*/true);
+}
+
+Status EmailKind::register_builtins(Registry<EmailSender>& registry, const ProviderEnv& env) {
+  return register_builtin_email(registry, env);
+}
+
+void SmsKind::declare(config::ConfigService& config) { config.declare(kSmsFrom); }
+
+Status SmsKind::prepare(SmsMessage& m, const config::ConfigService& config) {
+  if (m.from.empty()) m.from = config.get(kSmsFrom);
+  return validate_sms(m, /*require_from=*/false);
+}
+
+Status SmsKind::register_builtins(Registry<SmsSender>& registry, const ProviderEnv& env) {
+  return register_builtin_sms(registry, env);
+}
+
+// Emits every member template for every kind in ChannelKinds (their
+// definitions live only in this file): a new kind needs no line here. The
+// table is kept by the linker ([[gnu::used]]), and it points at each one.
+template <typename... Kinds>
+constexpr auto member_table(std::tuple<Kinds...>*) {
+  return std::tuple_cat(std::make_tuple(&Messaging::send<Kinds>, &Messaging::registry<Kinds>,
+                                        &Messaging::providers<Kinds>, &Messaging::chain<Kinds>,
+                                        &Messaging::status<Kinds>)...);
+}
+[[gnu::used]] const auto kEveryKindsMembers = member_table(static_cast<ChannelKinds*>(nullptr));
 
 }  // namespace sb::providers

@@ -1,5 +1,5 @@
-// providers::Messaging — the public surface for sending email and SMS through
-// runtime-switchable providers (DESIGN.md "Composition instead of a
+// providers::Messaging — the public surface for sending on every channel in
+// ChannelKinds (email, SMS, …) through runtime-switchable providers (DESIGN.md "Composition instead of a
 // string-keyed container"). App constructs one; services and job workers
 // call send_email / send_sms; the HTTP layer uses parse_email / parse_sms and
 // the listing methods.
@@ -24,6 +24,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "providers/channel_kinds.h"
 #include "providers/message.h"
 #include "providers/registry.h"
 #include "providers/sender.h"
@@ -33,7 +34,7 @@ namespace sb::metrics { class Registry; }
 
 namespace sb::providers {
 
-template <typename Sender, typename Message>
+template <typename Kind>
 class Channel;
 
 struct MessagingOptions {
@@ -44,7 +45,7 @@ struct MessagingOptions {
 
 class Messaging {
  public:
-  // Declares every key and builds both chains from the config as loaded so
+  // Declares every key and builds every chain from the config as loaded so
   // far. Config layers loaded later do not fire watchers: call reload() after
   // load_file/load_env/load_runtime.
   Messaging(config::ConfigService& config, const Clock& clock, metrics::Registry* metrics,
@@ -53,36 +54,58 @@ class Messaging {
   Messaging(const Messaging&) = delete;
   Messaging& operator=(const Messaging&) = delete;
 
-  // Fills `from` from config when empty, validates (InvalidArgument naming
-  // fields), then sends through the active chain.
-  Result<Receipt> send_email(EmailMessage m) const;
-  Result<Receipt> send_sms(SmsMessage m) const;
+  // Completes and validates `m` (Kind::prepare: InvalidArgument naming
+  // fields), then sends it through the active chain — or through
+  // `provider` alone when one is named (see Channel::send).
+  template <typename Kind>
+  Result<Receipt> send(typename Kind::Message m, const std::string& provider = "") const;
+  template <typename Kind>
+  Registry<typename Kind::Sender>& registry();  // for extra providers (tests, plugins) before reload()
+  template <typename Kind>
+  std::vector<std::string> providers() const;  // registered, sorted
+  template <typename Kind>
+  std::vector<std::string> chain() const;  // active, in failover order
+  template <typename Kind>
+  Status status() const;  // why the last rebuild was refused (ok if it was not)
 
   // Where the console providers write (<dir>/outbox); call before sending
   // when the data dir is only known after the config file is read.
   void set_data_dir(const std::string& dir);
-
-  // Rebuilds both chains from current config; on error the old chain stays
+  // Rebuilds every chain from current config; on error the old chain stays
   // and the first error is returned (InvalidArgument naming the key).
   Status reload();
 
-  // For registering extra providers (tests, plugins) before reload().
-  Registry<EmailSender>& email_registry();
-  Registry<SmsSender>& sms_registry();
-
-  std::vector<std::string> email_providers() const;  // registered, sorted
-  std::vector<std::string> sms_providers() const;
-  std::vector<std::string> email_chain() const;      // active, in failover order
-  std::vector<std::string> sms_chain() const;
-  // Why the last rebuild was refused (ok if it was not).
-  Status email_status() const;
-  Status sms_status() const;
+  // Named shorthands for the two channels most callers use.
+  Result<Receipt> send_email(EmailMessage m, const std::string& provider = "") const {
+    return send<EmailKind>(std::move(m), provider);
+  }
+  Result<Receipt> send_sms(SmsMessage m, const std::string& provider = "") const {
+    return send<SmsKind>(std::move(m), provider);
+  }
+  Registry<EmailSender>& email_registry() { return registry<EmailKind>(); }
+  Registry<SmsSender>& sms_registry() { return registry<SmsKind>(); }
+  std::vector<std::string> email_providers() const { return providers<EmailKind>(); }
+  std::vector<std::string> sms_providers() const { return providers<SmsKind>(); }
+  std::vector<std::string> email_chain() const { return chain<EmailKind>(); }
+  std::vector<std::string> sms_chain() const { return chain<SmsKind>(); }
+  Status email_status() const { return status<EmailKind>(); }
+  Status sms_status() const { return status<SmsKind>(); }
 
  private:
+  template <typename Kinds>
+  struct ChannelsOf;
+  template <typename... Kinds>
+  struct ChannelsOf<std::tuple<Kinds...>> {
+    using type = std::tuple<std::unique_ptr<Channel<Kinds>>...>;
+  };
+  template <typename Kind>
+  Channel<Kind>& channel() const {
+    return *std::get<std::unique_ptr<Channel<Kind>>>(channels_);
+  }
+
   config::ConfigService& config_;
   std::shared_ptr<std::string> data_dir_;
-  std::unique_ptr<Channel<EmailSender, EmailMessage>> email_;
-  std::unique_ptr<Channel<SmsSender, SmsMessage>> sms_;
+  typename ChannelsOf<ChannelKinds>::type channels_;  // one per kind in ChannelKinds
 };
 
 // JSON request bodies -> validated messages. Unknown fields, wrong types and

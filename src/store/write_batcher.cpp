@@ -111,7 +111,9 @@ void WriteBatcher::run_batch(WriterConnection& conn, std::vector<Job>& batch) {
     spdlog::error("store: commit of {} writes failed: {}", batch.size(), committed.to_string());
     conn.raw("ROLLBACK");
   }
-  WakeBatch wakes;  // the io threads hear of all these answers at once
+  // The io threads hear of all these answers at once; a done() that waits
+  // must WakeBatch::flush() first (core/wake_batch.h).
+  WakeBatch wakes;
   for (size_t i = 0; i < batch.size(); ++i) {
     Status s = !outcome[i] ? outcome[i] : committed;
     if (s)

@@ -94,6 +94,17 @@ TEST_F(Tour, SwitchEmailProviderAtRuntimeAndSend) {
   EXPECT_EQ(emls, 1u);
   EXPECT_EQ(smtp.messages().size(), 1u);
 
+  // One message through a named provider, bypassing the chain (console).
+  auto named = call("POST", "/v1/messages/email",
+                    R"({"provider":"smtp","to":["cy@example.com"],"subject":"Direct","text":"Via SMTP"})");
+  ASSERT_EQ(named.status, 200) << named.body;
+  EXPECT_EQ(bj::parse(named.body).at("provider").as_string(), "smtp");
+  ASSERT_EQ(smtp.messages().size(), 2u);
+  EXPECT_EQ(smtp.messages()[1].header("Subject"), "Direct");
+  auto unknown = call("POST", "/v1/messages/email", R"({"provider":"nope","to":["cy@example.com"],"subject":"x","text":"y"})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(bj::parse(unknown.body).at("errors").as_array()[0].at("field").as_string(), "/provider");
+
   auto invalid = call("POST", "/v1/messages/email", R"({"to":["not-an-address"],"subject":""})");
   EXPECT_EQ(invalid.status, 400);
   EXPECT_EQ(bj::parse(invalid.body).at("errors").as_array()[0].at("field").as_string(), "/to/0");

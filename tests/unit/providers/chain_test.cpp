@@ -68,6 +68,32 @@ TEST_F(ChainTest, FailsOverInOrderAndTheReceiptNamesWhoDelivered) {
   EXPECT_EQ(sends("c", "sent"), 1);
 }
 
+TEST_F(ChainTest, ANamedProviderBypassesTheChainForThatMessageOnly) {
+  use(list({"a", "b"}));
+  auto r = messaging_.send_email(email_to(), "b");
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->provider, "b");
+  EXPECT_EQ(scripts_["a"]->call_count(), 0);
+  // Registered but not in the chain: built for the message, same rules.
+  auto c = messaging_.send_email(email_to(), "c");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->provider, "c");
+  EXPECT_EQ(sends("c", "sent"), 1);
+  // The named provider alone: its failure is not failed over.
+  scripts_["b"]->fail_always(Status::unavailable("b: HTTP 503"));
+  auto failed = messaging_.send_email(email_to(), "b");
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(scripts_["a"]->call_count(), 0);
+  // Unknown: the caller's field.
+  auto unknown = messaging_.send_email(email_to(), "nope");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), Code::kInvalidArgument);
+  ASSERT_FALSE(unknown.status().fields().empty());
+  EXPECT_EQ(unknown.status().fields()[0].field, "/provider");
+  // The chain itself is unchanged.
+  EXPECT_EQ(messaging_.email_chain(), (std::vector<std::string>{"a", "b"}));
+}
+
 TEST_F(ChainTest, FirstProviderThatWorksIsUsedAndLaterOnesAreNotCalled) {
   use(list({"b", "a"}));
   auto r = messaging_.send_email(email_to());

@@ -1,4 +1,5 @@
-#include "providers/channel.h"
+// Channel<Kind>'s member definitions, included at the end of channel.h.
+#pragma once
 
 #include <spdlog/spdlog.h>
 
@@ -12,10 +13,10 @@
 
 namespace sb::providers {
 
-template <typename S, typename M>
-struct Channel<S, M>::Link {
+template <typename K>
+struct Channel<K>::Link {
   std::string name;
-  std::unique_ptr<S> sender;
+  std::unique_ptr<typename K::Sender> sender;
   std::unique_ptr<resilience::CircuitBreaker> breaker;
   // Series in the metrics registry (which outlives us); null without metrics.
   metrics::Counter* sent = nullptr;
@@ -28,32 +29,37 @@ struct Channel<S, M>::Link {
   }
 };
 
-template <typename S, typename M>
-struct Channel<S, M>::Chain {
+template <typename K>
+struct Channel<K>::Chain {
   std::vector<Link> links;
   resilience::RetryPolicy retry;
+  resilience::BreakerOptions breaker;
+  // Providers named by a send but not in the chain, built on first use and
+  // dropped with this snapshot when the configuration changes.
+  mutable std::mutex extra_mu;
+  mutable std::map<std::string, std::unique_ptr<Link>> extra;  // guarded by extra_mu
 };
 
-namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
+namespace channel_detail {
+inline std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
   return out;
 }
 
-}  // namespace
+}  // namespace channel_detail
+using channel_detail::join;
 
-template <typename S, typename M>
-Channel<S, M>::Channel(std::string name, config::ConfigService& config, const Clock& clock,
-                       metrics::Registry* metrics, Sleeper sleeper, Random random)
-    : name_(std::move(name)),
+template <typename K>
+Channel<K>::Channel(config::ConfigService& config, const Clock& clock, metrics::Registry* metrics, Sleeper sleeper,
+                   Random random)
+    : name_(K::kName),
       config_(config),
       clock_(clock),
       metrics_(metrics),
       sleeper_(sleeper ? std::move(sleeper) : resilience::RetryPolicy::thread_sleeper()),
       random_(random ? std::move(random) : resilience::RetryPolicy::default_random()),
-      registry_(std::make_shared<Registry<S>>(name_, config)),
+      registry_(std::make_shared<Registry<typename K::Sender>>(name_, config)),
       // Checked against the registry at set time, so a PUT naming an unknown
       // provider is refused with this key in the error.
       providers_key_(name_ + ".providers", {"console"}, "Active " + name_ + " providers in failover order", config::hot,
@@ -75,13 +81,13 @@ Channel<S, M>::Channel(std::string name, config::ConfigService& config, const Cl
   watch_id_ = config_.watch(n + ".", [this](const std::string&) { (void)reload(); });
 }
 
-template <typename S, typename M>
-Channel<S, M>::~Channel() {
+template <typename K>
+Channel<K>::~Channel() {
   config_.unwatch(watch_id_);
 }
 
-template <typename S, typename M>
-Result<std::shared_ptr<const typename Channel<S, M>::Chain>> Channel<S, M>::build() const {
+template <typename K>
+Result<std::shared_ptr<const typename Channel<K>::Chain>> Channel<K>::build() const {
   const std::string& key = providers_key_.name();
   std::vector<std::string> names = config_.get(providers_key_);
   if (names.empty()) return Status::invalid(key, "must name at least one provider");
@@ -94,39 +100,66 @@ Result<std::shared_ptr<const typename Channel<S, M>::Chain>> Channel<S, M>::buil
                                 .failure_rate = config_.get(kBreakerFailureRate, n),
                                 .open_for = Millis(config_.get(kBreakerOpenMs, n)),
                                 .half_open_calls = static_cast<int>(config_.get(kBreakerHalfOpenCalls, n))};
-  auto chain = std::make_shared<Chain>(Chain{{}, resilience::RetryPolicy(ro, random_)});
+  auto chain = std::make_shared<Chain>();
+  chain->retry = resilience::RetryPolicy(ro, random_);
+  chain->breaker = bo;
   std::set<std::string> seen;
   for (const auto& name : names) {
     if (!seen.insert(name).second) return Status::invalid(key, "lists \"" + name + "\" twice");
-    auto sender = registry_->create(name, config_);
-    if (!sender.ok()) {
-      const Status& s = sender.status();
+    auto link = make_link(name, bo);
+    if (!link.ok()) {
+      const Status& s = link.status();
       if (s.code() == Code::kNotFound) return Status::invalid(key, s.message());
       return s;  // names the provider's own key, e.g. email.sendgrid.api_key
     }
-    Link link;
-    link.name = name;
-    link.sender = std::move(sender).value();
-    link.breaker = std::make_unique<resilience::CircuitBreaker>(bo, clock_);
-    if (metrics_) {
-      const char* help = "Provider sends by channel, provider and outcome (sent, failed, skipped)";
-      auto labels = [&](const char* outcome) {
-        return metrics::Labels{{"channel", name_}, {"provider", name}, {"outcome", outcome}};
-      };
-      link.sent = &metrics_->counter("sb_provider_sends_total", help, labels("sent"));
-      link.failed = &metrics_->counter("sb_provider_sends_total", help, labels("failed"));
-      link.skipped = &metrics_->counter("sb_provider_sends_total", help, labels("skipped"));
-      link.state = &metrics_->gauge("sb_provider_breaker_state",
-                                    "Circuit breaker state: 0 closed, 1 half-open, 2 open",
-                                    {{"channel", name_}, {"provider", name}});
-    }
-    chain->links.push_back(std::move(link));
+    chain->links.push_back(std::move(link).value());
   }
   return std::shared_ptr<const Chain>(std::move(chain));
 }
 
-template <typename S, typename M>
-Status Channel<S, M>::reload() {
+template <typename K>
+Result<typename Channel<K>::Link> Channel<K>::make_link(const std::string& name,
+                                                      const resilience::BreakerOptions& bo) const {
+  SB_ASSIGN(auto sender, registry_->create(name, config_));
+  Link link;
+  link.name = name;
+  link.sender = std::move(sender);
+  link.breaker = std::make_unique<resilience::CircuitBreaker>(bo, clock_);
+  if (metrics_) {
+    const char* help = "Provider sends by channel, provider and outcome (sent, failed, skipped)";
+    auto labels = [&](const char* outcome) {
+      return metrics::Labels{{"channel", name_}, {"provider", name}, {"outcome", outcome}};
+    };
+    link.sent = &metrics_->counter("sb_provider_sends_total", help, labels("sent"));
+    link.failed = &metrics_->counter("sb_provider_sends_total", help, labels("failed"));
+    link.skipped = &metrics_->counter("sb_provider_sends_total", help, labels("skipped"));
+    link.state = &metrics_->gauge("sb_provider_breaker_state", "Circuit breaker state: 0 closed, 1 half-open, 2 open",
+                                  {{"channel", name_}, {"provider", name}});
+  }
+  return link;
+}
+
+template <typename K>
+Result<const typename Channel<K>::Link*> Channel<K>::link_for(const Chain& chain, const std::string& provider) const {
+  for (const Link& l : chain.links)
+    if (l.name == provider) return &l;
+  std::lock_guard lock(chain.extra_mu);
+  auto it = chain.extra.find(provider);
+  if (it != chain.extra.end()) return it->second.get();
+  auto link = make_link(provider, chain.breaker);
+  if (!link.ok()) {
+    // Unknown, or its settings are incomplete: the caller named it, so the
+    // error is the caller's field.
+    return Status::invalid("/provider", link.status().message());
+  }
+  auto owned = std::make_unique<Link>(std::move(link).value());
+  const Link* out = owned.get();
+  chain.extra.emplace(provider, std::move(owned));
+  return out;
+}
+
+template <typename K>
+Status Channel<K>::reload() {
   std::lock_guard lock(reload_mu_);
   auto built = build();
   if (!built.ok()) {
@@ -143,22 +176,22 @@ Status Channel<S, M>::reload() {
   return {};
 }
 
-template <typename S, typename M>
-Status Channel<S, M>::last_reload() const {
+template <typename K>
+Status Channel<K>::last_reload() const {
   std::lock_guard lock(reload_mu_);
   return last_reload_;
 }
 
-template <typename S, typename M>
-std::vector<std::string> Channel<S, M>::active() const {
+template <typename K>
+std::vector<std::string> Channel<K>::active() const {
   std::vector<std::string> out;
   if (auto chain = chain_.load())
     for (const auto& l : chain->links) out.push_back(l.name);
   return out;
 }
 
-template <typename S, typename M>
-Status Channel<S, M>::try_link(const Chain& chain, const Link& link, const M& m, Receipt& r) const {
+template <typename K>
+Status Channel<K>::try_link(const Chain& chain, const Link& link, const typename K::Message& m, Receipt& r) const {
   if (!link.breaker->allow()) {
     if (link.skipped) link.skipped->inc();
     link.publish_state();
@@ -191,8 +224,8 @@ Status Channel<S, M>::try_link(const Chain& chain, const Link& link, const M& m,
   return last;
 }
 
-template <typename S, typename M>
-Result<Receipt> Channel<S, M>::send(const M& m) const {
+template <typename K>
+Result<Receipt> Channel<K>::send(const typename K::Message& m, const std::string& provider) const {
   // Held for the whole send: a concurrent reload cannot pull it away.
   std::shared_ptr<const Chain> chain = chain_.load();
   if (!chain || chain->links.empty()) {
@@ -201,6 +234,11 @@ Result<Receipt> Channel<S, M>::send(const M& m) const {
                                (why.is_ok() ? "" : ": " + why.message()));
   }
   Receipt r;
+  if (!provider.empty()) {
+    SB_ASSIGN(const Link* link, link_for(*chain, provider));
+    SB_TRY(try_link(*chain, *link, m, r));
+    return r;
+  }
   std::vector<std::string> errors;
   Status first;
   bool transient = false;
@@ -222,7 +260,5 @@ Result<Receipt> Channel<S, M>::send(const M& m) const {
   return Status(first.code(), msg, first.fields());
 }
 
-template class Channel<EmailSender, EmailMessage>;
-template class Channel<SmsSender, SmsMessage>;
 
 }  // namespace sb::providers

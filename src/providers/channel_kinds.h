@@ -1,0 +1,48 @@
+// The delivery channels, each a Kind: its name (the config prefix and the
+// metrics label), its message type, its sender interface, and the few rules
+// that differ per channel — its own keys (email.from), how a message is
+// completed and checked before the chain sees it, and its built-in
+// providers. Channel<Kind> (channel.h) is the one chain, failover, retry and
+// breaker implementation for all of them.
+//
+// Adding a channel (push, WhatsApp, storage next):
+//   1. providers/<kind>/<kind>.h/.cpp: its Message, Sender and Kind;
+//   2. one entry in ChannelKinds below;
+//   3. its route in api/messages_api.cpp (parse + Messaging::send<Kind>).
+#pragma once
+
+#include <tuple>
+
+#include "config/config.h"
+#include "core/result.h"
+#include "providers/message.h"
+#include "providers/registry.h"
+#include "providers/sender.h"
+
+namespace sb::providers {
+
+struct EmailKind {
+  static constexpr const char* kName = "email";
+  using Message = EmailMessage;
+  using Sender = EmailSender;
+  // email.from
+  static void declare(config::ConfigService& config);
+  // Fills `from` from email.from when empty, then validates (InvalidArgument naming fields).
+  static Status prepare(Message& m, const config::ConfigService& config);
+  static Status register_builtins(Registry<Sender>& registry, const ProviderEnv& env);
+};
+
+struct SmsKind {
+  static constexpr const char* kName = "sms";
+  using Message = SmsMessage;
+  using Sender = SmsSender;
+  // sms.from
+  static void declare(config::ConfigService& config);
+  static Status prepare(Message& m, const config::ConfigService& config);
+  static Status register_builtins(Registry<Sender>& registry, const ProviderEnv& env);
+};
+
+// Every channel Messaging runs, in this order.
+using ChannelKinds = std::tuple<EmailKind, SmsKind>;
+
+}  // namespace sb::providers
