@@ -2,6 +2,7 @@
 #include "events/event.h"
 
 #include "access/access_control.h"
+#include "access/permission_check.h"
 #include "api/json_body.h"
 #include "core/clock.h"
 #include "core/json.h"
@@ -209,6 +210,7 @@ void AccessComponent::declare(Declarations& d) {
 
 Status AccessComponent::init() {
   access_ = std::make_unique<access::AccessControl>(*kernel_.db, *kernel_.events, kernel_.clock);
+  check_ = std::make_unique<access::PermissionCheck>(*access_);
   deps_ = {access_.get()};
   return {};
 }

@@ -8,7 +8,7 @@
 
 #include <memory>
 
-namespace sb::access { class AccessControl; }
+namespace sb::access { class AccessControl; class PermissionCheck; }
 
 namespace sb::api {
 
@@ -45,10 +45,12 @@ class AccessComponent final : public Component {
   Status start() override;
 
   access::AccessControl& control() { return *access_; }
+  const access::PermissionCheck& permission_check() { return *check_; }
 
  private:
   Kernel& kernel_;
   std::unique_ptr<access::AccessControl> access_;
+  std::unique_ptr<access::PermissionCheck> check_;
   AccessDeps deps_;
 };
 

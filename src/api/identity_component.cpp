@@ -16,6 +16,7 @@
 #include "core/thread_pool.h"
 #include "events/event.h"
 #include "identity/api_keys.h"
+#include "identity/credentials.h"
 #include "identity/identity_events.h"
 
 namespace sb::api {
@@ -83,6 +84,7 @@ Status IdentityComponent::init() {
   hooks.roles_of = [ac](const std::string& user) { return ac->roles_of(user); };
   SB_ASSIGN(auth_, identity::AuthService::create(*kernel_.db, *kernel_.events, kernel_.clock, *notifier_,
                                                  std::move(hooks), std::move(options)));
+  credentials_ = std::make_unique<identity::Credentials>(*api_keys_, auth_.get());
   deps_ = {auth_.get(), ac, &kernel_.config, kernel_.limits};
   return {};
 }

@@ -18,7 +18,7 @@
 namespace sb::config { class ConfigService; }
 namespace sb::providers { class Messaging; }
 namespace sb { class ThreadPool; }
-namespace sb::identity { class ApiKeys; }
+namespace sb::identity { class ApiKeys; class Credentials; }
 
 namespace sb::api {
 
@@ -133,6 +133,8 @@ class IdentityComponent final : public Component {
 
   identity::ApiKeys& api_keys() { return *api_keys_; }
   identity::AuthService& auth() { return *auth_; }
+  // Who is behind a bearer credential (admin key or access token).
+  const identity::Credentials& credentials() { return *credentials_; }
 
  private:
   class Purger;
@@ -142,6 +144,7 @@ class IdentityComponent final : public Component {
   std::unique_ptr<identity::ApiKeys> api_keys_;
   std::unique_ptr<identity::Notifier> notifier_;
   std::unique_ptr<identity::AuthService> auth_;
+  std::unique_ptr<identity::Credentials> credentials_;
   std::unique_ptr<Purger> purger_;
   IdentityDeps deps_;
 };

@@ -9,6 +9,7 @@
 
 #include "access/access_control.h"
 #include "api/access_api.h"
+#include "api/authenticator.h"
 #include "api/component.h"
 #include "api/config_api.h"
 #include "api/events_api.h"
@@ -16,7 +17,6 @@
 #include "api/identity_setup.h"
 #include "api/messages_api.h"
 #include "api/rate_limits.h"
-#include "app/authenticator.h"
 #include "app/config_keys.h"
 #include "config/config.h"
 #include "core/log.h"
@@ -79,7 +79,7 @@ struct App::Impl {
   size_t started = 0;  // components whose start() ran
   bool keys_declared = false;
   http::Router router;
-  std::unique_ptr<BearerAuthenticator> authenticator;
+  std::unique_ptr<api::BearerAuthenticator> authenticator;
   std::unique_ptr<http::Pipeline> pipeline;
   std::unique_ptr<http::Server> server;
 
@@ -202,7 +202,7 @@ Status App::init() {
   http::PipelineOptions po;
   po.access_log = m.config.get(kHttpAccessLog);
   po.trusted_proxies = m.config.get(kHttpTrustedProxies);
-  m.authenticator = std::make_unique<BearerAuthenticator>(m.identity.api_keys(), &m.identity.auth(), &m.access.control());
+  m.authenticator = std::make_unique<api::BearerAuthenticator>(m.identity.credentials(), &m.access.permission_check());
   m.pipeline = std::make_unique<http::Pipeline>(m.router, m.authenticator.get(), &m.metrics, Clock::system(), po,
                                                 m.limits.get(), m.blocking.get());
   return {};

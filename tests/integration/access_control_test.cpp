@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "access/access_control.h"
+#include "access/permission_check.h"
 #include "core/clock.h"
 #include "events/event.h"
 #include "events/event_log.h"
@@ -396,6 +397,25 @@ TEST_P(AccessControlTest, ConcurrentChecksSeeTheFinalState) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_TRUE(allowed(ac, "u1", "rooms:read"));
   EXPECT_FALSE(allowed(ac, "u2", "rooms:read"));
+}
+
+TEST_P(AccessControlTest, PermissionCheckNeverReadsTheDbWhenAskedNotToAndFollowsGrants) {
+  PermissionCheck check(ac);
+  ASSERT_TRUE(ac.grant_permission("u9", "reports:read", false, "t"));
+  // Nothing cached yet: only the Db can tell, so the io-thread form declines.
+  EXPECT_FALSE(check.allows_cached("u9", "reports:read").has_value());
+  EXPECT_TRUE(check.allows("u9", "reports:read"));  // loads, fills the caches
+  auto cached = check.allows_cached("u9", "reports:read");
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_TRUE(*cached);
+  auto denied = check.allows_cached("u9", "reports:write");
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_EQ(denied->code(), Code::kPermissionDenied);
+  // A revoke moves the generation: the cached allow is not served again.
+  ASSERT_TRUE(ac.revoke_permission("u9", "reports:read", "t"));
+  auto after = check.allows_cached("u9", "reports:read");
+  EXPECT_FALSE(after.has_value() && after->is_ok());
+  EXPECT_EQ(check.allows("u9", "reports:read").code(), Code::kPermissionDenied);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AccessControlTest, ::testing::ValuesIn(sb::test::all_engines()),
