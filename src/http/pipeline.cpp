@@ -152,11 +152,11 @@ void Pipeline::finish(const Request& req, int status, int64_t start_us) {
     append_time(line, impl_->clock.now_ms());
     line += "\",\"request_id\":";
     json::append_quoted(line, req.request_id);
-    if (!req.trace.trace_id.empty()) {
+    if (req.trace.valid()) {
       line += ",\"trace_id\":\"";
-      line += req.trace.trace_id;
+      line += req.trace.trace_id();
       line += "\",\"span_id\":\"";
-      line += req.trace.span_id;
+      line += req.trace.span_id();
       line += '"';
     }
     line += ",\"method\":";
@@ -205,7 +205,8 @@ void Pipeline::handle(Request& req, Respond respond) {
   std::function<void(Response)> reply = [&req, once](Response r) {
     if (once->done.exchange(true)) return;
     r.headers.emplace_back("X-Request-Id", req.request_id);
-    r.headers.emplace_back("traceresponse", req.trace.traceparent());
+    // Callers that trace get their trace back with our span; others have X-Request-Id.
+    if (req.trace.has_parent) r.headers.emplace_back("traceresponse", req.trace.traceparent());
     once->respond(std::move(r));
   };
   if (!m.route) {
@@ -238,7 +239,7 @@ void Pipeline::Impl::proceed(Request& req, const Route& route, Reply reply, bool
     route.endpoint.handler(req, reply);
   } catch (const std::exception& e) {
     // A throw is a bug; the client gets a problem, the log the detail.
-    spdlog::error("request {} (trace {}) {} {}: handler threw: {}", req.request_id, req.trace.trace_id, req.method,
+    spdlog::error("request {} (trace {}) {} {}: handler threw: {}", req.request_id, req.trace.trace_id(), req.method,
                   route.pattern, e.what());
     reply(problem(Status::internal("internal error"), req.request_id));
   } catch (...) {

@@ -1,5 +1,6 @@
 #include "http/trace_context.h"
 
+#include <algorithm>
 #include <random>
 
 namespace sb::http {
@@ -18,26 +19,16 @@ int hex_value(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
 
 // Span and trace ids need uniqueness, not secrecy: a per-thread 64-bit
 // generator seeded once costs a few ns instead of a getrandom() call.
-void append_random_hex(std::string& out, size_t bytes) {
+template <size_t N>
+void fill_random_hex(std::array<char, N>& out) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
-  while (bytes > 0) {
-    uint64_t r = rng();
-    for (int i = 0; i < 8 && bytes > 0; ++i, --bytes, r >>= 8) {
-      out += kHex[(r >> 4) & 0xf];
-      out += kHex[r & 0xf];
-    }
-  }
-}
-
-std::string new_id(size_t bytes) {
-  std::string id;
-  id.reserve(bytes * 2);
   do {
-    id.clear();
-    append_random_hex(id, bytes);
-  } while (all_zero(id));
-  return id;
+    for (size_t i = 0; i < N;) {
+      uint64_t r = rng();
+      for (int k = 0; k < 16 && i < N; ++k, r >>= 4) out[i++] = kHex[r & 0xf];
+    }
+  } while (all_zero(std::string_view(out.data(), N)));
 }
 
 }  // namespace
@@ -45,9 +36,9 @@ std::string new_id(size_t bytes) {
 std::string TraceContext::traceparent() const {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "00-";
-  out += trace_id;
+  out.append(trace.data(), trace.size());
   out += '-';
-  out += span_id;
+  out.append(span.data(), span.size());
   out += '-';
   out += kHex[flags >> 4];
   out += kHex[flags & 0xf];
@@ -66,8 +57,9 @@ std::optional<TraceContext> parse_traceparent(std::string_view h) {
   if (!lower_hex(trace) || all_zero(trace) || !lower_hex(parent) || all_zero(parent) || !lower_hex(flags))
     return std::nullopt;
   TraceContext t;
-  t.trace_id = trace;
-  t.parent_id = parent;
+  std::copy(trace.begin(), trace.end(), t.trace.begin());
+  std::copy(parent.begin(), parent.end(), t.parent.begin());
+  t.has_parent = true;
   t.flags = static_cast<uint8_t>(hex_value(flags[0]) * 16 + hex_value(flags[1]));
   if (version != "00") t.flags &= 0x01;  // only the flags version 00 defines
   return t;
@@ -79,9 +71,9 @@ TraceContext continue_or_start(std::string_view traceparent, std::string_view tr
     t = std::move(*caller);
     t.tracestate = tracestate;
   } else {
-    t.trace_id = new_id(16);
+    fill_random_hex(t.trace);
   }
-  t.span_id = new_id(8);
+  fill_random_hex(t.span);
   return t;
 }
 

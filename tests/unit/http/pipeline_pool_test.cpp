@@ -160,13 +160,13 @@ namespace {
 
 TEST(TraceContextTest, AValidTraceparentIsContinuedWithANewSpan) {
   auto t = continue_or_start("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "vendor=x");
-  EXPECT_EQ(t.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
-  EXPECT_EQ(t.parent_id, "00f067aa0ba902b7");
+  EXPECT_EQ(t.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(t.parent_id(), "00f067aa0ba902b7");
   EXPECT_EQ(t.flags, 1);
   EXPECT_EQ(t.tracestate, "vendor=x");
-  EXPECT_EQ(t.span_id.size(), 16u);
-  EXPECT_NE(t.span_id, "00f067aa0ba902b7");
-  EXPECT_EQ(t.traceparent(), "00-4bf92f3577b34da6a3ce929d0e0e4736-" + t.span_id + "-01");
+  EXPECT_EQ(t.span_id().size(), 16u);
+  EXPECT_NE(t.span_id(), "00f067aa0ba902b7");
+  EXPECT_EQ(t.traceparent(), "00-4bf92f3577b34da6a3ce929d0e0e4736-" + std::string(t.span_id()) + "-01");
 }
 
 TEST(TraceContextTest, AnInvalidTraceparentStartsANewTrace) {
@@ -177,24 +177,32 @@ TEST(TraceContextTest, AnInvalidTraceparentStartsANewTrace) {
                           "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"}) {
     EXPECT_FALSE(parse_traceparent(bad)) << bad;
     auto t = continue_or_start(bad, "vendor=x");
-    EXPECT_EQ(t.trace_id.size(), 32u) << bad;
-    EXPECT_TRUE(t.parent_id.empty()) << bad;
+    EXPECT_EQ(t.trace_id().size(), 32u) << bad;
+    EXPECT_EQ(t.trace_id().find_first_not_of("0123456789abcdef"), std::string_view::npos) << bad;
+    EXPECT_TRUE(t.parent_id().empty()) << bad;
     EXPECT_TRUE(t.tracestate.empty()) << "tracestate without a valid traceparent is dropped";
   }
   // A later version's first four fields are read as version 00's.
   EXPECT_TRUE(parse_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-whatever"));
 }
 
-TEST_F(PoolFixture, EveryAnswerCarriesTheTraceAndTheCallersTraceIsContinued) {
+TEST_F(PoolFixture, ACallersTraceIsContinuedAndComesBackOnEveryAnswer) {
   Request req;
   req.headers.emplace_back("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   Response r = send(req, "/pooled").get();
   EXPECT_EQ(header(r, "traceresponse").substr(0, 36), "00-4bf92f3577b34da6a3ce929d0e0e4736-");
-  EXPECT_EQ(req.trace.parent_id, "00f067aa0ba902b7");
-  Request fresh;
-  Response r2 = send(fresh, "/nowhere").get();  // a 404 too
+  EXPECT_EQ(req.trace.parent_id(), "00f067aa0ba902b7");
+  Request traced404;
+  traced404.headers.emplace_back("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00");
+  Response r2 = send(traced404, "/nowhere").get();  // a 404 too
   EXPECT_EQ(r2.status, 404);
   EXPECT_EQ(header(r2, "traceresponse").size(), 55u);
+  // A caller that does not trace gets a trace started for the log, and X-Request-Id.
+  Request fresh;
+  Response r3 = send(fresh, "/pooled").get();
+  EXPECT_TRUE(fresh.trace.valid());
+  EXPECT_EQ(header(r3, "traceresponse"), "");
+  EXPECT_FALSE(header(r3, "X-Request-Id").empty());
 }
 
 }  // namespace
