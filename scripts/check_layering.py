@@ -21,7 +21,7 @@ DEPENDS_ON = {
     "store": ["core"],
     "events": ["store"],
     "config": ["store", "events"],
-    "resilience": ["core"],
+    "resilience": ["config"],
     "identity": ["events"],
     "access": ["events"],
     "providers": ["config", "resilience"],

@@ -4,7 +4,7 @@
 
 #include "access/access_control.h"
 #include "api/json_body.h"
-#include "api/rate_limits.h"
+#include "resilience/rate_rules.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/json.h"

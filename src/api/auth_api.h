@@ -10,6 +10,7 @@
 namespace sb::identity { class AuthService; }
 namespace sb::access { class AccessControl; }
 namespace sb::config { class ConfigService; }
+namespace sb::resilience { class RateRules; }
 
 namespace sb::api {
 
@@ -18,13 +19,12 @@ inline const config::Key<int64_t> kReauthWindow{
     "identity.reauth_window_s", 900, "Enrolling TOTP or adding a phone needs a sign-in at most this old (seconds)",
     config::between(60, 86400), config::hot};
 
-class RateLimits;
 
 struct IdentityDeps {
   identity::AuthService* auth = nullptr;
   access::AccessControl* access = nullptr;
   config::ConfigService* config = nullptr;
-  RateLimits* limits = nullptr;  // per-account/phone rules the handlers take
+  resilience::RateRules* limits = nullptr;  // per-account/phone rules the handlers take
 };
 
 

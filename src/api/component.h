@@ -36,6 +36,7 @@ namespace sb::events { class EventLog; class LiveFeed; }
 namespace sb::config { class ConfigService; }
 namespace sb::metrics { class Registry; }
 namespace sb { class ThreadPool; }
+namespace sb::resilience { class RateRules; }
 
 namespace sb::api {
 
@@ -50,7 +51,7 @@ struct Kernel {
   events::EventLog* events = nullptr;
   events::LiveFeed* feed = nullptr;
   ThreadPool* blocking = nullptr;
-  class RateLimits* limits = nullptr;  // the pipeline's admission step; handlers take per-account rules
+  resilience::RateRules* limits = nullptr;  // the rate-limit rules; handlers take per-account ones
   std::string data_dir;
   std::string listen;  // the address served: --listen, else server.listen
   // Log head before in-memory state was loaded: live-feed subscribers start

@@ -1,134 +1,24 @@
 #include "api/rate_limits.h"
 
-#include <spdlog/spdlog.h>
-
-#include "config/config.h"
-#include "core/metrics.h"
-
 namespace sb::api {
 
-namespace {
-
-struct RuleDefault {
-  const char* key;
-  const char* value;
-  const char* why;
-};
-
-// Defaults are on for every route that can be used to guess a secret or to
-// make us send messages; the general per-IP/per-user rules are off so a
-// trusted backend calling at full speed is not throttled by surprise.
-constexpr RuleDefault kRules[] = {
-    {"auth.login.ip", "10/1m", "Password logins per client IP"},
-    {"auth.login.account", "5/1m", "Password logins per account (email or phone)"},
-    {"auth.register.ip", "20/1h", "Registrations per client IP"},
-    {"auth.refresh.ip", "60/1m", "Token refreshes per client IP"},
-    {"auth.otp_send.ip", "20/10m", "OTP sends per client IP"},
-    {"auth.otp_send.phone", "3/10m", "OTP sends per phone number"},
-    {"auth.otp_verify.ip", "30/10m", "OTP verifications per client IP"},
-    {"auth.email.ip", "20/10m", "Email verification requests per client IP"},
-    {"auth.password.ip", "10/10m", "Password forgot/reset requests per client IP"},
-    {"auth.password.email", "3/1h", "Password reset emails per address"},
-    {"auth.mfa.ip", "20/10m", "Second-factor attempts per client IP"},
-    {"api.ip", "off", "Every authenticated route, per client IP"},
-    {"api.user", "off", "Every authenticated route, per user or admin key"},
-};
-
-// One key per rule: ratelimit.<rule>, each with its own default.
-const std::vector<config::Key<std::string>>& rule_keys() {
-  static const std::vector<config::Key<std::string>> keys = [] {
-    std::vector<config::Key<std::string>> out;
-    for (const auto& r : kRules)
-      out.push_back(kRateLimitRule.at(r.key, r.value, std::string(r.why) + ": \"N/PERIOD\" (s, m, h, d) or \"off\""));
-    return out;
-  }();
-  return keys;
-}
-
-}  // namespace
-
-void RateLimits::declare(config::ConfigService& c) {
-  c.declare(kRateLimitEnabled);
-  for (const auto& k : rule_keys()) c.declare(k);
-}
-
-RateLimits::RateLimits(config::ConfigService& config, const Clock& clock, metrics::Registry* metrics)
-    : config_(config), metrics_(metrics), limiter_(clock) {
-  reload();
-  watch_ = config_.watch("ratelimit.", [this](const std::string&) { reload(); });
-}
-
-RateLimits::~RateLimits() { config_.unwatch(watch_); }
-
-void RateLimits::reload() {
-  auto rules = std::make_shared<Rules>();
-  for (size_t i = 0; i < std::size(kRules); ++i) {
-    const auto& key = rule_keys()[i];
-    auto parsed = resilience::parse_rate_limit(config_.get(key), key.name());
-    if (!parsed.ok()) {
-      // Validation at set time makes this unreachable; keep the default then.
-      spdlog::warn("ratelimit: {}", parsed.status().message());
-      parsed = resilience::parse_rate_limit(kRules[i].value, key.name());
-    }
-    if (parsed->count > 0) rules->emplace(kRules[i].key, *parsed);
-  }
-  enabled_.store(config_.get(kRateLimitEnabled));
-  api_rules_.store(rules->count("api.ip") > 0 || rules->count("api.user") > 0);
-  rules_.store(std::move(rules));
-}
-
-Status RateLimits::apply(std::string_view rule, std::string_view key, resilience::Decision& tightest, bool& any) {
-  auto rules = rules_.load();
-  auto it = rules->find(rule);
-  if (it == rules->end()) return {};
-  resilience::Decision d = limiter_.take(rule, it->second, key);
-  // The headers describe the rule closest to refusing: a refusal first, then
-  // the least remaining.
-  bool tighter = !any || (!d.allowed && tightest.allowed) ||
-                 (d.allowed == tightest.allowed && d.remaining < tightest.remaining);
-  if (tighter) tightest = d;
-  any = true;
-  if (!d.allowed && metrics_)
-    metrics_->counter("sb_ratelimit_refused_total", "Requests refused by a rate-limit rule.", {{"rule", std::string(rule)}})
-        .inc();
-  if (!d.allowed) return Status::exhausted("rate limit exceeded (" + std::string(rule) + "); retry after " +
-                                          std::to_string((d.retry_after_ms + 999) / 1000) + " s",
-                                          d.retry_after_ms);
-  return {};
-}
-
-Status RateLimits::admit(const http::Request& req, const http::Route& route,
-                         std::vector<std::pair<std::string, std::string>>& headers) {
-  if (!enabled_.load(std::memory_order_relaxed)) return {};
-  const bool api = route.access != http::Access::kPublic && api_rules_.load(std::memory_order_relaxed);
+Status RateLimitAdmission::admit(const http::Request& req, const http::Route& route,
+                                 std::vector<std::pair<std::string, std::string>>& headers) {
+  if (!rules_.enabled()) return {};
+  const bool api = route.access != http::Access::kPublic && rules_.counts_every_route();
   if (route.rate_group.empty() && !api) return {};  // most routes: no rule applies
-  resilience::Decision tightest{};
-  bool any = false;
-  Status st;
+  thread_local std::string group_rule;
+  group_rule.clear();
   if (!route.rate_group.empty()) {
-    thread_local std::string rule;
-    rule.assign(route.rate_group);
-    rule += ".ip";
-    st = apply(rule, req.remote_ip, tightest, any);
+    group_rule.assign(route.rate_group);
+    group_rule += ".ip";
   }
-  if (st && api) {
-    st = apply("api.ip", req.remote_ip, tightest, any);
-    if (st && !req.principal.empty()) st = apply("api.user", req.principal, tightest, any);
-  }
-  if (any)
-    for (auto& h : resilience::rate_limit_headers(tightest)) headers.push_back(std::move(h));
-  return st;
-}
-
-Status RateLimits::take(const std::string& rule, const std::string& key,
-                        std::vector<std::pair<std::string, std::string>>& headers) {
-  if (!enabled_.load(std::memory_order_relaxed)) return {};
-  resilience::Decision d{};
-  bool any = false;
-  Status st = apply(rule, key, d, any);
-  if (any)
-    for (auto& h : resilience::rate_limit_headers(d)) headers.push_back(std::move(h));
-  return st;
+  std::string_view principal = api && !req.principal.empty() ? std::string_view(req.principal) : std::string_view();
+  // Rules that are off (or not asked for: empty names) are skipped.
+  return rules_.take({{group_rule, req.remote_ip},
+                      {api ? "api.ip" : "", req.remote_ip},
+                      {principal.empty() ? "" : "api.user", principal}},
+                     headers);
 }
 
 }  // namespace sb::api

@@ -62,7 +62,8 @@ struct App::Impl {
   std::unique_ptr<events::EventLog> events;
   std::unique_ptr<ThreadPool> blocking;
   std::unique_ptr<events::LiveFeed> feed;
-  std::unique_ptr<api::RateLimits> limits;
+  std::unique_ptr<resilience::RateRules> limits;
+  std::unique_ptr<api::RateLimitAdmission> admission;
 
   // ---- The component list. Dependency order: start-up runs it forwards,
   // shutdown backwards. A new module is one line here.
@@ -140,7 +141,7 @@ void App::declare_keys() {
   if (m.keys_declared) return;
   m.keys_declared = true;
   declare_server_keys(m.config);
-  api::RateLimits::declare(m.config);
+  resilience::RateRules::declare(m.config);
   for (auto& c : m.components) c->declare(m.declared);
 }
 
@@ -180,7 +181,8 @@ Status App::init() {
   fo.heartbeat_ms = static_cast<int>(m.config.get(api::events_keys::kHeartbeatMs));
   fo.poll_ms = static_cast<int>(m.config.get(api::events_keys::kPollMs));
   m.feed = std::make_unique<events::LiveFeed>(*m.events, Clock::system(), fo);
-  m.limits = std::make_unique<api::RateLimits>(m.config, Clock::system(), &m.metrics);
+  m.limits = std::make_unique<resilience::RateRules>(m.config, Clock::system(), &m.metrics);
+  m.admission = std::make_unique<api::RateLimitAdmission>(*m.limits);
   m.kernel.db = m.db.get();
   m.kernel.events = m.events.get();
   m.kernel.feed = m.feed.get();
@@ -204,7 +206,7 @@ Status App::init() {
   po.trusted_proxies = m.config.get(kHttpTrustedProxies);
   m.authenticator = std::make_unique<api::BearerAuthenticator>(m.identity.credentials(), &m.access.permission_check());
   m.pipeline = std::make_unique<http::Pipeline>(m.router, m.authenticator.get(), &m.metrics, Clock::system(), po,
-                                                m.limits.get(), m.blocking.get());
+                                                m.admission.get(), m.blocking.get());
   return {};
 }
 

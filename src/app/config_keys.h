@@ -1,6 +1,6 @@
 // Configuration keys owned by the server itself (listening, limits, store,
 // logging), read by App. Module keys are declared by their components
-// (api/events_api.h, api/identity_setup.h, api/rate_limits.h, providers/…).
+// (api/events_api.h, api/identity_setup.h, resilience/rate_rules.h, providers/…).
 // A new key is one constant here plus one name in declare_server_keys.
 #pragma once
 
