@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "events/event.h"
 #include "events/live_feed.h"
+#include "http/pipeline.h"
 
 namespace sb::api {
 
@@ -48,6 +49,9 @@ Status check_routes(const std::vector<http::Route>& routes, const Declarations& 
                               "\", which no component declares");
     if (r.access != http::Access::kPermission && !r.permission.empty())
       return Status::internal("route " + where + " names permission \"" + r.permission + "\" but is not guarded by it");
+    if (r.steps && r.access != http::Access::kPublic &&
+        std::none_of(r.steps->begin(), r.steps->end(), [](const auto& s) { return s->authenticates(); }))
+      return Status::internal("route " + where + " is guarded but its own steps do not authenticate");
     if (!r.rate_group.empty() && !groups.contains(r.rate_group))
       return Status::internal("route " + where + " names rate-limit group \"" + r.rate_group +
                               "\", which has no ratelimit." + r.rate_group + ".* key");

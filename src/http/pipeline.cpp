@@ -228,8 +228,9 @@ void Pipeline::handle(Request& req, Respond respond) {
 
 void Pipeline::Impl::proceed(Request& req, const Route& route, Reply reply, bool on_pool, size_t next) {
   try {
-    for (; next < steps.size(); ++next) {
-      switch (steps[next]->run(req, route, reply, on_pool)) {
+    const Steps& list = route.steps ? *route.steps : steps;
+    for (; next < list.size(); ++next) {
+      switch (list[next]->run(req, route, reply, on_pool)) {
         case Step::Outcome::kNext: continue;
         case Step::Outcome::kAnswered: return;
         case Step::Outcome::kNeedsPool: return hop(req, route, std::move(reply), next);

@@ -83,6 +83,9 @@ class Step {
   using Reply = std::function<void(Response)>;
   virtual ~Step() = default;
   virtual Outcome run(Request& req, const Route& route, Reply& reply, bool may_block) = 0;
+  // True for the step that checks credentials and permissions: a guarded
+  // route's own step list must contain one.
+  virtual bool authenticates() const { return false; }
 };
 
 // 401 without a valid credential on routes that need one, 403 without the

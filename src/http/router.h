@@ -4,6 +4,7 @@
 // server starts.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -11,6 +12,9 @@
 #include "http/message.h"
 
 namespace sb::http {
+
+class Step;
+using Steps = std::vector<std::shared_ptr<Step>>;
 
 enum class Access {
   kPublic,         // /health, /ready, /metrics, /.well-known/…, sign-in routes
@@ -50,6 +54,12 @@ struct Route {
   // scope, the caller needs "<permission>:<scope>" (access/permission.h), so
   // "config:read:app.*" can read app.* keys and nothing else.
   std::string (*scope)(const Request& req) = nullptr;
+  // The steps between routing and the handler for this route; null = the
+  // pipeline's own (for the API: authenticate, rate limits). A route table
+  // with other needs sets one list on all its rows: static files none, a
+  // gateway its own (which must authenticate if its routes are guarded:
+  // api::check_routes refuses to start otherwise).
+  std::shared_ptr<const Steps> steps;
 };
 
 struct Match {

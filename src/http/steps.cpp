@@ -11,6 +11,7 @@ namespace {
 class AuthenticateStep final : public Step {
  public:
   explicit AuthenticateStep(Authenticator* auth) : auth_(auth) {}
+  bool authenticates() const override { return true; }
 
   Outcome run(Request& req, const Route& route, Reply& reply, bool may_block) override {
     bool wants = route.access == Access::kAuthenticated || route.access == Access::kPermission ||

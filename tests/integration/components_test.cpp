@@ -47,6 +47,7 @@ class GreetingComponent final : public api::Component {
   // What a route names; a test breaks one of them on purpose.
   std::string permission = "greetings:read";
   std::string rate_group;
+  std::shared_ptr<const http::Steps> steps;  // the table's own, when set
 
   explicit GreetingComponent(api::Kernel& kernel) : Component("greeting"), kernel_(kernel) {}
   void declare(api::Declarations& d) override {
@@ -60,7 +61,9 @@ class GreetingComponent final : public api::Component {
   }
   void routes(std::vector<http::Route>& out) override {
     api::RouteTable t(out, deps_);
-    t.add({"GET", "/v1/greeting", t.pool(greet), http::Access::kPermission, permission, rate_group});
+    http::Route r{"GET", "/v1/greeting", t.pool(greet), http::Access::kPermission, permission, rate_group};
+    r.steps = steps;
+    t.add(std::move(r));
     t.add({"GET", "/v1/greeting/boom", t.pool(explode), http::Access::kPublic});
   }
 
@@ -131,6 +134,14 @@ TEST_F(ComponentsTest, ARouteNamingAnUnknownRateLimitGroupStopsTheStart) {
   EXPECT_NE(s.message().find("auth.logn"), std::string::npos) << s.message();
   auto fine = make_app([](GreetingComponent& c) { c.rate_group = "auth.login"; });
   EXPECT_TRUE(static_cast<bool>(fine->init()));
+}
+
+TEST_F(ComponentsTest, AGuardedRouteWhoseOwnStepsDoNotAuthenticateStopsTheStart) {
+  auto app = make_app([](GreetingComponent& c) { c.steps = std::make_shared<const http::Steps>(); });
+  Status s = app->init();
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.message().find("GET /v1/greeting is guarded but its own steps do not authenticate"), std::string::npos)
+      << s.message();
 }
 
 TEST_F(ComponentsTest, AThrowingHandlerBehindTheRealServerIsA500ProblemAndTheServerKeepsServing) {

@@ -207,3 +207,55 @@ TEST_F(PoolFixture, ACallersTraceIsContinuedAndComesBackOnEveryAnswer) {
 
 }  // namespace
 }  // namespace sb::http
+
+namespace sb::http {
+namespace {
+
+// A gateway-like step: stamps every answer of its route table.
+class StampStep final : public Step {
+ public:
+  Outcome run(Request&, const Route&, Reply& reply, bool) override {
+    reply = [inner = std::move(reply)](Response r) {
+      r.headers.emplace_back("X-Table", "gateway");
+      inner(std::move(r));
+    };
+    return Outcome::kNext;
+  }
+};
+
+TEST(RouteSteps, ARouteTableCanBringItsOwnStepsAndOtherRoutesKeepThePipelines) {
+  Router router;
+  SplitAuth auth;
+  metrics::Registry metrics;
+  ManualClock clock;
+  auto gateway_steps = std::make_shared<const Steps>(Steps{authenticate_step(&auth), std::make_shared<StampStep>()});
+  Route gw{"GET", "/gw/*", sync([](Request& r) { return Response::json(200, "\"" + r.params["*"] + "\""); }),
+           Access::kPermission, "gw:call"};
+  gw.steps = gateway_steps;
+  router.add(gw);
+  router.add({"GET", "/plain", sync([](Request&) { return Response::json(200, "{}"); }), Access::kPublic});
+  Pipeline pipeline(router, &auth, &metrics, clock, PipelineOptions{false});
+  auto call = [&](std::string path, std::string key) {
+    Request req;
+    req.method = "GET";
+    req.path = std::move(path);
+    if (!key.empty()) req.headers.emplace_back("authorization", "Bearer " + key);
+    Response out;
+    pipeline.handle(req, [&](Response r) { out = std::move(r); });
+    return out;
+  };
+  auto find = [](const Response& r, const std::string& name) {
+    for (auto& [k, v] : r.headers)
+      if (k == name) return v;
+    return std::string();
+  };
+  Response ok = call("/gw/orders/7", "stored");  // no pool: the blocking check runs inline
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "\"orders/7\"");
+  EXPECT_EQ(find(ok, "X-Table"), "gateway");
+  EXPECT_EQ(call("/gw/orders/7", "").status, 401);  // its own list still authenticates
+  EXPECT_EQ(find(call("/plain", ""), "X-Table"), "");
+}
+
+}  // namespace
+}  // namespace sb::http
