@@ -35,7 +35,7 @@ Status OperationsComponent::init() {
 void OperationsComponent::routes(std::vector<http::Route>& out) {
   using http::Access;
   RouteTable t(out, deps_);
-  t.add({"GET", "/health", http::sync(health), Access::kPublic});
+  t.add({"GET", "/health", {http::sync(health), http::Run::kIo}, Access::kPublic});
   t.add({"GET", "/ready", t.pool(ready), Access::kPublic});
   t.add({"GET", "/metrics", t.pool(metrics), Access::kPublic});  // gauges read the subscriptions table
 }
