@@ -11,10 +11,10 @@
 //   http::ResponseInbox::deliver    (server.cpp) defers its wake of an io
 //       thread with run_or_defer, so a commit answering 50 requests on one
 //       io thread posts one drain, not 50;
-//   events::EventLog::flush_pending calls flush() from inside its done()
-//       before it waits for the next publishes (the gather window): the
-//       answers must reach the clients now, or their next publishes (what
-//       the window waits for) could never arrive.
+//   store::CoalescingWriter (the event log's publishes) calls flush() from
+//       inside its done() before it waits for the next items (the gather
+//       window): the answers must reach the clients now, or their next
+//       publishes (what the window waits for) could never arrive.
 // Anything else running inside a done() callback may defer wakes the same
 // way; code that waits inside a done() callback must flush() first.
 #pragma once

@@ -4,7 +4,6 @@
 #include <future>
 
 #include "core/metrics.h"
-#include "core/wake_batch.h"
 #include "store/db.h"
 
 namespace sb::events {
@@ -48,16 +47,28 @@ const std::string& insert_sql(size_t n) {
   }();
   return all.at(n);
 }
-template <typename Group>
-size_t total_events(const Group& g) {
-  size_t n = 0;
-  for (auto& p : g) n += p.events.size();
-  return n;
-}
 }  // namespace
 
 EventLog::EventLog(store::Db& db, const Clock& clock, metrics::Registry* metrics)
-    : db_(db), clock_(clock) {
+    : db_(db),
+      clock_(clock),
+      // Concurrent publishes are written together: one multi-row append per
+      // group (the store's CoalescingWriter decides the grouping).
+      publisher_(
+          db,
+          [this](store::Tx& tx, std::vector<std::vector<Event>*>& items) -> Result<std::vector<Appended>> {
+            if (items.size() == 1) return append(tx, *items[0]);
+            std::vector<Event> all;
+            size_t n = 0;
+            for (auto* item : items) n += item->size();
+            all.reserve(n);
+            for (auto* item : items) all.insert(all.end(), item->begin(), item->end());
+            return append(tx, std::move(all));
+          },
+          store::CoalescingOptions{kMaxCoalesced, kBusyGroup, kGatherWindow},
+          [this](size_t events) {
+            if (group_size_) group_size_->observe(static_cast<double>(events));
+          }) {
   if (metrics) {
     appended_ = &metrics->counter("sb_events_appended_total", "Events appended to the log.");
     group_size_ = &metrics->histogram("sb_events_publish_group_size", "Events per coalesced publish write.", {},
@@ -165,87 +176,8 @@ Result<std::vector<Appended>> EventLog::append(store::Tx& tx, std::vector<Event>
 }
 
 void EventLog::publish_async(std::vector<Event> events, PublishDone done) {
-  {
-    std::lock_guard lock(pub_mu_);
-    pending_events_ += events.size();
-    pending_.push_back({std::move(events), std::move(done)});
-    if (flushing_) {  // the write in flight will pick this up next
-      pub_cv_.notify_one();
-      return;
-    }
-    flushing_ = true;
-  }
-  flush_pending();
-}
-
-void EventLog::flush_pending() {
-  auto group = std::make_shared<std::vector<PendingPublish>>();
-  {
-    std::lock_guard lock(pub_mu_);
-    size_t total = 0;
-    size_t take = 0;
-    while (take < pending_.size() && (take == 0 || total + pending_[take].events.size() <= kMaxCoalesced))
-      total += pending_[take++].events.size();
-    group->assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + take));
-    pending_.erase(pending_.begin(), pending_.begin() + take);
-    pending_events_ -= total;
-    if (group_size_) group_size_->observe(static_cast<double>(total));
-  }
-  const size_t group_events = total_events(*group);
-  auto results = std::make_shared<std::vector<Appended>>();
-  db_.write_async(
-      [this, group, results](store::Tx& tx) -> Status {
-        std::vector<Event> all;
-        all.reserve(total_events(*group));
-        for (auto& p : *group) all.insert(all.end(), p.events.begin(), p.events.end());
-        SB_ASSIGN(*results, append(tx, std::move(all)));
-        return {};
-      },
-      [this, group, results, group_events](Status s) {
-        if (s) {
-          size_t at = 0;
-          for (auto& p : *group) {
-            std::vector<Appended> mine(results->begin() + at, results->begin() + at + p.events.size());
-            at += p.events.size();
-            p.done(std::move(mine));
-          }
-        } else if (group->size() == 1) {
-          (*group)[0].done(s);
-        } else {
-          // One publish in the group broke the shared write (e.g. a race on
-          // (source, id) with another instance): retry each on its own so
-          // the others are not failed with it.
-          for (auto& p : *group) {
-            auto events = std::make_shared<std::vector<Event>>(std::move(p.events));
-            auto res = std::make_shared<std::vector<Appended>>();
-            db_.write_async(
-                [this, events, res](store::Tx& tx) -> Status {
-                  SB_ASSIGN(*res, append(tx, *events));
-                  return {};
-                },
-                [res, done = std::move(p.done)](Status st) {
-                  if (st) done(std::move(*res));
-                  else done(st);
-                });
-          }
-        }
-        // The answers above reach their io threads now, not after the wait
-        // below: the wait is for those clients' next publishes.
-        WakeBatch::flush();
-        bool more;
-        {
-          std::unique_lock lock(pub_mu_);
-          // Under load, the clients just answered send their next publishes
-          // within a few hundred microseconds. Waiting that long for them
-          // (only after a large group) makes the next commit a full one
-          // instead of a commit of one followed by one of the rest.
-          if (pending_events_ < group_events / 2 && group_events >= kBusyGroup)
-            pub_cv_.wait_for(lock, kGatherWindow, [&] { return pending_events_ >= group_events / 2; });
-          more = !pending_.empty();
-          if (!more) flushing_ = false;
-        }
-        if (more) flush_pending();
-      });
+  const size_t n = events.size();
+  publisher_.submit(std::move(events), n, std::move(done));
 }
 
 Result<std::vector<Appended>> EventLog::publish(std::vector<Event> events) {

@@ -12,7 +12,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -22,6 +21,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "events/event.h"
+#include "store/coalescing_writer.h"
 
 namespace sb::store { class Db; class Tx; }
 namespace sb::metrics { class Registry; class Counter; class Histogram; }
@@ -78,12 +78,6 @@ class EventLog {
 
  private:
   void advance_head(int64_t seq);
-  void flush_pending();
-
-  struct PendingPublish {
-    std::vector<Event> events;
-    PublishDone done;
-  };
 
   store::Db& db_;
   const Clock& clock_;
@@ -93,13 +87,9 @@ class EventLog {
   std::mutex mu_;
   uint64_t next_listener_ = 1;                                        // guarded by mu_
   std::map<uint64_t, std::function<void(int64_t)>> listeners_;  // guarded by mu_
-  // Concurrent publishes are coalesced into one write: while one is being
-  // committed, new ones wait here and go together in the next.
-  std::mutex pub_mu_;
-  std::vector<PendingPublish> pending_;  // guarded by pub_mu_
-  size_t pending_events_ = 0;            // guarded by pub_mu_
-  bool flushing_ = false;                // guarded by pub_mu_
-  std::condition_variable pub_cv_;       // a publish was queued while flushing
+  // Concurrent publishes are written together (store/coalescing_writer.h).
+  // Last: it calls append(), which uses the members above.
+  store::CoalescingWriter<std::vector<Event>, Appended> publisher_;
 };
 
 }  // namespace sb::events
