@@ -1,7 +1,9 @@
 #include "events/attribute_syntax.h"
 
+#include <boost/url/parse.hpp>
+
 #include <array>
-#include <cstdint>
+#include <string_view>
 
 namespace sb::events {
 
@@ -9,107 +11,14 @@ namespace {
 
 constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
-constexpr bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-// Character classes of RFC 3986 and RFC 2045, one table lookup per character.
-enum : uint8_t { kUnreserved = 1, kSubDelim = 2, kColonAt = 4, kSlashQuery = 8, kToken = 16 };
-constexpr std::array<uint8_t, 256> kClass = [] {
-  std::array<uint8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    char ch = static_cast<char>(c);
-    if (is_alpha(ch) || is_digit(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') t[c] |= kUnreserved;
-    for (char d : std::string_view("!$&'()*+,;="))
-      if (ch == d) t[c] |= kSubDelim;
-    if (ch == ':' || ch == '@') t[c] |= kColonAt;
-    if (ch == '/' || ch == '?') t[c] |= kSlashQuery;
-    // RFC 2045 token: visible ASCII except tspecials.
-    if (c > 0x20 && c < 0x7f && std::string_view("()<>@,;:\\\"/[]?=").find(ch) == std::string_view::npos)
-      t[c] |= kToken;
-  }
+// RFC 2045 token characters: visible ASCII except tspecials; one lookup each.
+constexpr std::array<bool, 256> kToken = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x21; c < 0x7f; ++c)
+    t[c] = std::string_view("()<>@,;:\\\"/[]?=").find(static_cast<char>(c)) == std::string_view::npos;
   return t;
 }();
-bool in(char c, uint8_t classes) { return (kClass[static_cast<unsigned char>(c)] & classes) != 0; }
-
-bool is_pchar(char c) { return in(c, kUnreserved | kSubDelim | kColonAt); }
-bool is_token_char(char c) { return in(c, kToken); }
-
-// Advances `i` over the characters `ok` accepts and over %XX escapes; false
-// on a malformed escape.
-template <typename Pred>
-bool skip(std::string_view s, size_t& i, Pred ok) {
-  while (i < s.size()) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return false;
-      i += 3;
-    } else if (ok(s[i])) {
-      ++i;
-    } else {
-      break;
-    }
-  }
-  return true;
-}
-
-template <typename Pred>
-bool all_of(std::string_view s, Pred ok) {
-  size_t i = 0;
-  return skip(s, i, ok) && i == s.size();
-}
-
-bool is_scheme(std::string_view s) {
-  if (s.empty() || !is_alpha(s[0])) return false;
-  for (char c : s)
-    if (!(is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.')) return false;
-  return true;
-}
-
-// authority = [ userinfo "@" ] host [ ":" port ]
-bool is_authority(std::string_view a) {
-  if (size_t at = a.find('@'); at != std::string_view::npos) {
-    if (!all_of(a.substr(0, at), [](char c) { return in(c, kUnreserved | kSubDelim) || c == ':'; }))
-      return false;
-    a.remove_prefix(at + 1);
-  }
-  size_t i = 0;
-  if (!a.empty() && a[0] == '[') {  // IP-literal; its inside is checked for stray characters only
-    size_t close = a.find(']');
-    if (close == std::string_view::npos || close == 1) return false;
-    if (!all_of(a.substr(1, close - 1), [](char c) { return in(c, kUnreserved | kSubDelim) || c == ':'; }))
-      return false;
-    i = close + 1;
-  } else if (!skip(a, i, [](char c) { return in(c, kUnreserved | kSubDelim); })) {
-    return false;
-  }
-  if (i == a.size()) return true;
-  if (a[i] != ':') return false;
-  for (++i; i < a.size(); ++i)
-    if (!is_digit(a[i])) return false;
-  return true;
-}
-
-bool is_uri(std::string_view s, bool require_scheme) {
-  size_t i = 0;
-  size_t delim = s.find_first_of(":/?#");
-  // A ':' before any '/', '?' or '#' ends a scheme; a relative reference's
-  // first segment may not hold one (RFC 3986 §4.2, path-noscheme).
-  if (delim != std::string_view::npos && s[delim] == ':') {
-    if (!is_scheme(s.substr(0, delim))) return false;
-    i = delim + 1;
-  } else if (require_scheme) {
-    return false;
-  }
-  if (s.substr(i, 2) == "//") {
-    size_t end = s.find_first_of("/?#", i + 2);
-    if (end == std::string_view::npos) end = s.size();
-    if (!is_authority(s.substr(i + 2, end - i - 2))) return false;
-    i = end;
-  }
-  if (!skip(s, i, [](char c) { return is_pchar(c) || c == '/'; })) return false;
-  auto query_or_fragment = [](char c) { return in(c, kUnreserved | kSubDelim | kColonAt | kSlashQuery); };
-  if (i < s.size() && s[i] == '?' && !skip(s, ++i, query_or_fragment)) return false;
-  if (i < s.size() && s[i] == '#' && !skip(s, ++i, query_or_fragment)) return false;
-  return i == s.size();
-}
+bool is_token_char(char c) { return kToken[static_cast<unsigned char>(c)]; }
 
 bool token(std::string_view s, size_t& i) {
   size_t start = i;
@@ -136,8 +45,27 @@ bool quoted_string(std::string_view s, size_t& i) {
 
 }  // namespace
 
-bool is_uri_reference(std::string_view s) { return is_uri(s, false); }
-bool is_absolute_uri(std::string_view s) { return is_uri(s, true); }
+// RFC 3986's own grammar, from Boost.URL (already the server's URL parser):
+// a view over `s`, no allocation. Boost 1.81 ends a port at its last digit
+// and takes the rest as the path ("http://host:8o/" parses as port 8, path
+// "o/"); RFC 3986 requires a path after an authority to be empty or start
+// with '/' (path-abempty), which is checked here and refuses that case.
+namespace {
+bool path_abempty_after_authority(const boost::urls::url_view& u) {
+  if (!u.has_authority()) return true;
+  std::string_view path = u.encoded_path();
+  return path.empty() || path.front() == '/';
+}
+}  // namespace
+
+bool is_uri_reference(std::string_view s) {
+  auto u = boost::urls::parse_uri_reference(s);
+  return u && path_abempty_after_authority(*u);
+}
+bool is_absolute_uri(std::string_view s) {
+  auto u = boost::urls::parse_uri(s);
+  return u && path_abempty_after_authority(*u);
+}
 
 bool is_media_type(std::string_view s) {
   if (s == "application/json") return true;  // most events: skip the scan

@@ -10,7 +10,7 @@ TEST(AttributeSyntax, UriReferences) {
                          "https://user:pw@host.example:8443/a/b?c=d&e#f", "//host/path", "https://[::1]:80/",
                          "mailto:a@b.example", "/caf%C3%A9", "?q", "#frag", ""})
     EXPECT_TRUE(is_uri_reference(ok)) << ok;
-  for (const char* bad : {"/my app", "a b", "/100%", "/%zz", "1a:b", ":x", "http://ho st/", "http://host:8o/",
+  for (const char* bad : {"/my app", "a b", "/100%", "/%zz", "1a:b", ":x", "http://ho st/", "http://host:8o/", "http://host:80x",
                           "/a#b#c", "/a[1]", "http://[::1/", "/tab\there", "/caf\xc3\xa9"})
     EXPECT_FALSE(is_uri_reference(bad)) << bad;
 }
