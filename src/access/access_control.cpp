@@ -300,15 +300,7 @@ Result<std::shared_ptr<const EffectivePermissions>> AccessControl::effective(con
   uint64_t generation;
   {
     std::lock_guard lock(mu_);
-    auto it = cache_.find(user_id);
-    if (it != cache_.end()) {
-      if (options_.cache_ttl_ms <= 0 || clock_.steady_ms() - it->second.loaded_at_ms < options_.cache_ttl_ms) {
-        lru_.splice(lru_.begin(), lru_, it->second.lru);
-        return it->second.perms;
-      }
-      lru_.erase(it->second.lru);
-      cache_.erase(it);
-    }
+    if (auto hit = cached_locked(user_id)) return hit;
     generation = generation_.load();
   }
   int64_t loaded_at = clock_.steady_ms();
@@ -337,9 +329,17 @@ Result<std::shared_ptr<const EffectivePermissions>> AccessControl::effective(con
 
 std::shared_ptr<const EffectivePermissions> AccessControl::effective_cached(const std::string& user_id) {
   std::lock_guard lock(mu_);
+  return cached_locked(user_id);
+}
+
+std::shared_ptr<const EffectivePermissions> AccessControl::cached_locked(const std::string& user_id) {
   auto it = cache_.find(user_id);
   if (it == cache_.end()) return nullptr;
-  if (options_.cache_ttl_ms > 0 && clock_.steady_ms() - it->second.loaded_at_ms >= options_.cache_ttl_ms) return nullptr;
+  if (options_.cache_ttl_ms > 0 && clock_.steady_ms() - it->second.loaded_at_ms >= options_.cache_ttl_ms) {
+    lru_.erase(it->second.lru);  // expired: the next load replaces it
+    cache_.erase(it);
+    return nullptr;
+  }
   lru_.splice(lru_.begin(), lru_, it->second.lru);
   return it->second.perms;
 }

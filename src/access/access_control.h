@@ -144,6 +144,8 @@ class AccessControl {
   };
 
   Result<std::shared_ptr<const EffectivePermissions>> load(const std::string& user_id);
+  // The cached entry if present and fresh (an expired one is dropped); mu_ held.
+  std::shared_ptr<const EffectivePermissions> cached_locked(const std::string& user_id);
   Status grant_role_in(store::Tx& tx, const std::string& user_id, const std::string& role, const std::string& actor);
   Status append(store::Tx& tx, const events::EventType& type, const std::string& subject, std::string data_json);
   // Queue invalidation of one user (or everyone when empty) for after `tx` commits.

@@ -15,7 +15,6 @@ namespace sb::api {
 
 namespace bj = boost::json;
 using http::Request;
-using http::Respond;
 using http::Response;
 using identity::ClientInfo;
 
@@ -52,11 +51,6 @@ Result<Fields> read_fields(const Request& req, std::initializer_list<const char*
 ClientInfo client_of(const Request& req) {
   return ClientInfo{req.remote_ip, std::string(req.header("user-agent")), req.user_id};
 }
-
-// Every /v1/auth route runs on the blocking pool (Run::kBlocking in its row):
-// Argon2id, Db writes and sends may wait here. Kept as a function so each
-// handler reads as "validate, then do".
-void on_pool(const IdentityDeps&, Request&, Respond respond, const std::function<Response()>& fn) { respond(fn()); }
 
 Response no_store(Response r) {
   r.headers.emplace_back("Cache-Control", "no-store");
@@ -106,214 +100,194 @@ Response limited(const Status& st, const Request& req, std::vector<std::pair<std
 // Adding a way to sign in (an authenticator app, a phone) needs a recent
 // sign-in, not just a valid token: a stolen access token, refreshed or not,
 // must not be able to plant the attacker's second factor or phone.
-bool needs_recent_sign_in(const IdentityDeps& s, const Request& req, Respond& respond) {
+// The refusal, or nullopt when the caller signed in recently enough.
+std::optional<Response> needs_recent_sign_in(const IdentityDeps& s, const Request& req) {
   int64_t window_s = s.config->get(kReauthWindow);
   int64_t now_s = Clock::system().now_ms() / 1000;
-  if (req.auth_time > 0 && now_s - req.auth_time <= window_s) return false;
-  respond(error_response(Status::permission_denied("sign in again: this change needs a sign-in from the last " +
-                                                   std::to_string(window_s / 60) + " minutes"),
-                         req));
-  return true;
+  if (req.auth_time > 0 && now_s - req.auth_time <= window_s) return std::nullopt;
+  return error_response(Status::permission_denied("sign in again: this change needs a sign-in from the last " +
+                                                  std::to_string(window_s / 60) + " minutes"),
+                        req);
 }
 
 // Routes for the caller's own account need a user, not an admin key.
-bool needs_user(const Request& req, Respond& respond) {
-  if (!req.user_id.empty()) return false;
-  respond(error_response(Status::permission_denied("this route acts on a user account; sign in as a user"), req));
-  return true;
+std::optional<Response> needs_user(const Request& req) {
+  if (!req.user_id.empty()) return std::nullopt;
+  return error_response(Status::permission_denied("this route acts on a user account; sign in as a user"), req);
 }
 
 
 }  // namespace
 
-void auth_register(const IdentityDeps& s, Request& req, Respond respond) {
-  auto f = read_fields(req, {"password"}, {"email", "phone"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
-  on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
-    identity::RegisterInput in{f["email"], f["phone"], f["password"]};
-    auto user = s.auth->register_user(in, client_of(req));
-    if (!user.ok()) return error_response(user.status(), req);
-    return json_response(201, user_json(*user)).with_header("Location", "/v1/auth/me");
-  });
+Response auth_register(const IdentityDeps& s, Request& req) {
+  auto fields = read_fields(req, {"password"}, {"email", "phone"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
+  identity::RegisterInput in{f["email"], f["phone"], f["password"]};
+  auto user = s.auth->register_user(in, client_of(req));
+  if (!user.ok()) return error_response(user.status(), req);
+  return json_response(201, user_json(*user)).with_header("Location", "/v1/auth/me");
 }
 
-void auth_login(const IdentityDeps& s, Request& req, Respond respond) {
-  auto f = read_fields(req, {"password"}, {"email", "phone"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
-  Fields& v = *f;
+Response auth_login(const IdentityDeps& s, Request& req) {
+  auto fields = read_fields(req, {"password"}, {"email", "phone"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
+  Fields& v = f;
   if (v["email"].empty() == v["phone"].empty())
-    return respond(error_response(Status::invalid("/email", "give exactly one of email or phone"), req));
+    return error_response(Status::invalid("/email", "give exactly one of email or phone"), req);
   std::vector<std::pair<std::string, std::string>> headers;
   std::string account = identity::account_key(v["email"].empty() ? v["phone"] : v["email"]);
   if (Status st = s.limits->take("auth.login.account", account, headers); !st)
-    return respond(limited(st, req, headers));
-  on_pool(s, req, respond, [&s, &req, v = std::move(v)]() mutable {
-    auto in = s.auth->login(v["email"], v["phone"], v["password"], client_of(req));
-    if (!in.ok()) return error_response(in.status(), req);
-    return sign_in_response(*in);
-  });
+    return limited(st, req, headers);
+  auto in = s.auth->login(v["email"], v["phone"], v["password"], client_of(req));
+  if (!in.ok()) return error_response(in.status(), req);
+  return sign_in_response(*in);
 }
 
-void auth_refresh(const IdentityDeps& s, Request& req, Respond respond) {
-  auto f = read_fields(req, {"refresh_token"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
-  on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
-    auto t = s.auth->refresh(f["refresh_token"], client_of(req));
-    if (!t.ok()) return error_response(t.status(), req);
-    return no_store(json_response(200, tokens_json(*t)));
-  });
+Response auth_refresh(const IdentityDeps& s, Request& req) {
+  auto fields = read_fields(req, {"refresh_token"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
+  auto t = s.auth->refresh(f["refresh_token"], client_of(req));
+  if (!t.ok()) return error_response(t.status(), req);
+  return no_store(json_response(200, tokens_json(*t)));
 }
 
-void auth_logout(const IdentityDeps& s, Request& req, Respond respond) {
-  if (needs_user(req, respond)) return;
-  on_pool(s, req, respond, [&s, &req] {
-    if (Status st = s.auth->logout(req.user_id, req.session_id); !st) return error_response(st, req);
-    return Response{204};
-  });
+Response auth_logout(const IdentityDeps& s, Request& req) {
+  if (auto refused = needs_user(req)) return *refused;
+  if (Status st = s.auth->logout(req.user_id, req.session_id); !st) return error_response(st, req);
+  return Response{204};
 }
 
-void auth_logout_all(const IdentityDeps& s, Request& req, Respond respond) {
-  if (needs_user(req, respond)) return;
-  on_pool(s, req, respond, [&s, &req] {
-    if (Status st = s.auth->logout_all(req.user_id); !st) return error_response(st, req);
-    return Response{204};
-  });
+Response auth_logout_all(const IdentityDeps& s, Request& req) {
+  if (auto refused = needs_user(req)) return *refused;
+  if (Status st = s.auth->logout_all(req.user_id); !st) return error_response(st, req);
+  return Response{204};
 }
 
-void auth_me(const IdentityDeps& s, Request& req, Respond respond) {
-  if (needs_user(req, respond)) return;
-  on_pool(s, req, respond, [&s, &req] {
-    auto u = s.auth->get_user(req.user_id);
-    if (!u.ok()) return error_response(u.status(), req);
-    bj::object o = user_json(*u);
-    o["session_id"] = req.session_id;
-    if (s.access) {
-      auto eff = s.access->effective(req.user_id);
-      if (eff.ok()) {
-        bj::array roles, perms;
-        for (auto& r : (*eff)->roles) roles.emplace_back(r);
-        for (auto& p : (*eff)->allow) perms.emplace_back(p);
-        o["roles"] = std::move(roles);
-        o["permissions"] = std::move(perms);
-      }
+Response auth_me(const IdentityDeps& s, Request& req) {
+  if (auto refused = needs_user(req)) return *refused;
+  auto u = s.auth->get_user(req.user_id);
+  if (!u.ok()) return error_response(u.status(), req);
+  bj::object o = user_json(*u);
+  o["session_id"] = req.session_id;
+  if (s.access) {
+    auto eff = s.access->effective(req.user_id);
+    if (eff.ok()) {
+      bj::array roles, perms;
+      for (auto& r : (*eff)->roles) roles.emplace_back(r);
+      for (auto& p : (*eff)->allow) perms.emplace_back(p);
+      o["roles"] = std::move(roles);
+      o["permissions"] = std::move(perms);
     }
-    return json_response(200, o);
-  });
+  }
+  return json_response(200, o);
 }
 
-void auth_otp_send(const IdentityDeps& s, Request& req, Respond respond) {
-  auto f = read_fields(req, {"phone"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
+Response auth_otp_send(const IdentityDeps& s, Request& req) {
+  auto fields = read_fields(req, {"phone"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
   std::vector<std::pair<std::string, std::string>> headers;
-  if (Status st = s.limits->take("auth.otp_send.phone", identity::account_key((*f)["phone"]), headers); !st)
-    return respond(limited(st, req, headers));
-  on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
-    if (Status st = s.auth->otp_send(f["phone"], client_of(req)); !st) return error_response(st, req);
-    return json_response(202, bj::object{{"sent", true}});
-  });
+  if (Status st = s.limits->take("auth.otp_send.phone", identity::account_key(f["phone"]), headers); !st)
+    return limited(st, req, headers);
+  if (Status st = s.auth->otp_send(f["phone"], client_of(req)); !st) return error_response(st, req);
+  return json_response(202, bj::object{{"sent", true}});
 }
 
-void auth_otp_verify(const IdentityDeps& s, Request& req, Respond respond) {
-  auto f = read_fields(req, {"phone", "code"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
-  if (!req.user_id.empty() && needs_recent_sign_in(s, req, respond)) return;
-  on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
-    auto in = s.auth->otp_verify(f["phone"], f["code"], client_of(req));
-    if (!in.ok()) return error_response(in.status(), req);
-    return sign_in_response(*in);
-  });
+Response auth_otp_verify(const IdentityDeps& s, Request& req) {
+  auto fields = read_fields(req, {"phone", "code"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
+  if (!req.user_id.empty())
+    if (auto refused = needs_recent_sign_in(s, req)) return *refused;
+  auto in = s.auth->otp_verify(f["phone"], f["code"], client_of(req));
+  if (!in.ok()) return error_response(in.status(), req);
+  return sign_in_response(*in);
 }
 
-void auth_email_send_verification(const IdentityDeps& s, Request& req, Respond respond) {
-  if (needs_user(req, respond)) return;
-  on_pool(s, req, respond, [&s, &req] {
-    if (Status st = s.auth->send_email_verification(req.user_id); !st) return error_response(st, req);
-    return json_response(202, bj::object{{"sent", true}});
-  });
+Response auth_email_send_verification(const IdentityDeps& s, Request& req) {
+  if (auto refused = needs_user(req)) return *refused;
+  if (Status st = s.auth->send_email_verification(req.user_id); !st) return error_response(st, req);
+  return json_response(202, bj::object{{"sent", true}});
 }
 
-void auth_email_verify(const IdentityDeps& s, Request& req, Respond respond) {
-  auto f = read_fields(req, {"token"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
-  on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
-    auto u = s.auth->verify_email(f["token"]);
-    if (!u.ok()) return error_response(u.status(), req);
-    return json_response(200, user_json(*u));
-  });
+Response auth_email_verify(const IdentityDeps& s, Request& req) {
+  auto fields = read_fields(req, {"token"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
+  auto u = s.auth->verify_email(f["token"]);
+  if (!u.ok()) return error_response(u.status(), req);
+  return json_response(200, user_json(*u));
 }
 
-void auth_password_forgot(const IdentityDeps& s, Request& req, Respond respond) {
-  auto f = read_fields(req, {"email"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
+Response auth_password_forgot(const IdentityDeps& s, Request& req) {
+  auto fields = read_fields(req, {"email"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
   std::vector<std::pair<std::string, std::string>> headers;
-  if (Status st = s.limits->take("auth.password.email", identity::account_key((*f)["email"]), headers); !st)
-    return respond(limited(st, req, headers));
-  on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
-    if (Status st = s.auth->forgot_password(f["email"], client_of(req)); !st) return error_response(st, req);
-    return json_response(202, bj::object{{"sent", true}});
-  });
+  if (Status st = s.limits->take("auth.password.email", identity::account_key(f["email"]), headers); !st)
+    return limited(st, req, headers);
+  if (Status st = s.auth->forgot_password(f["email"], client_of(req)); !st) return error_response(st, req);
+  return json_response(202, bj::object{{"sent", true}});
 }
 
-void auth_password_reset(const IdentityDeps& s, Request& req, Respond respond) {
-  auto f = read_fields(req, {"token", "password"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
-  on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
-    if (Status st = s.auth->reset_password(f["token"], f["password"]); !st) return error_response(st, req);
-    return Response{204};
-  });
+Response auth_password_reset(const IdentityDeps& s, Request& req) {
+  auto fields = read_fields(req, {"token", "password"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
+  if (Status st = s.auth->reset_password(f["token"], f["password"]); !st) return error_response(st, req);
+  return Response{204};
 }
 
-void auth_totp_enroll(const IdentityDeps& s, Request& req, Respond respond) {
-  if (needs_user(req, respond) || needs_recent_sign_in(s, req, respond)) return;
-  on_pool(s, req, respond, [&s, &req] {
-    auto e = s.auth->totp_enroll(req.user_id);
-    if (!e.ok()) return error_response(e.status(), req);
-    return no_store(json_response(200, bj::object{{"secret", e->secret_base32}, {"otpauth_uri", e->otpauth_uri}}));
-  });
+Response auth_totp_enroll(const IdentityDeps& s, Request& req) {
+  if (auto refused = needs_user(req)) return *refused;
+  if (auto refused = needs_recent_sign_in(s, req)) return *refused;
+  auto e = s.auth->totp_enroll(req.user_id);
+  if (!e.ok()) return error_response(e.status(), req);
+  return no_store(json_response(200, bj::object{{"secret", e->secret_base32}, {"otpauth_uri", e->otpauth_uri}}));
 }
 
-void auth_totp_confirm(const IdentityDeps& s, Request& req, Respond respond) {
-  if (needs_user(req, respond) || needs_recent_sign_in(s, req, respond)) return;
-  auto f = read_fields(req, {"code"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
-  on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
-    auto codes = s.auth->totp_confirm(req.user_id, f["code"]);
-    if (!codes.ok()) return error_response(codes.status(), req);
-    return codes_response(*codes);
-  });
+Response auth_totp_confirm(const IdentityDeps& s, Request& req) {
+  if (auto refused = needs_user(req)) return *refused;
+  if (auto refused = needs_recent_sign_in(s, req)) return *refused;
+  auto fields = read_fields(req, {"code"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
+  auto codes = s.auth->totp_confirm(req.user_id, f["code"]);
+  if (!codes.ok()) return error_response(codes.status(), req);
+  return codes_response(*codes);
 }
 
-void auth_totp_disable(const IdentityDeps& s, Request& req, Respond respond) {
-  if (needs_user(req, respond)) return;
-  auto f = read_fields(req, {"code"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
-  on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
-    if (Status st = s.auth->totp_disable(req.user_id, f["code"]); !st) return error_response(st, req);
-    return Response{204};
-  });
+Response auth_totp_disable(const IdentityDeps& s, Request& req) {
+  if (auto refused = needs_user(req)) return *refused;
+  auto fields = read_fields(req, {"code"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
+  if (Status st = s.auth->totp_disable(req.user_id, f["code"]); !st) return error_response(st, req);
+  return Response{204};
 }
 
-void auth_mfa_verify(const IdentityDeps& s, Request& req, Respond respond) {
-  auto f = read_fields(req, {"mfa_token"}, {"code", "recovery_code"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
-  if ((*f)["code"].empty() == (*f)["recovery_code"].empty())
-    return respond(error_response(Status::invalid("/code", "give exactly one of code or recovery_code"), req));
-  on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
-    auto t = s.auth->mfa_verify(f["mfa_token"], f["code"], f["recovery_code"], client_of(req));
-    if (!t.ok()) return error_response(t.status(), req);
-    return no_store(json_response(200, tokens_json(*t)));
-  });
+Response auth_mfa_verify(const IdentityDeps& s, Request& req) {
+  auto fields = read_fields(req, {"mfa_token"}, {"code", "recovery_code"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
+  if (f["code"].empty() == f["recovery_code"].empty())
+    return error_response(Status::invalid("/code", "give exactly one of code or recovery_code"), req);
+  auto t = s.auth->mfa_verify(f["mfa_token"], f["code"], f["recovery_code"], client_of(req));
+  if (!t.ok()) return error_response(t.status(), req);
+  return no_store(json_response(200, tokens_json(*t)));
 }
 
-void auth_recovery_codes(const IdentityDeps& s, Request& req, Respond respond) {
-  if (needs_user(req, respond)) return;
-  auto f = read_fields(req, {"code"});
-  if (!f.ok()) return respond(error_response(f.status(), req));
-  on_pool(s, req, respond, [&s, &req, f = std::move(*f)]() mutable {
-    auto codes = s.auth->regenerate_recovery_codes(req.user_id, f["code"]);
-    if (!codes.ok()) return error_response(codes.status(), req);
-    return codes_response(*codes);
-  });
+Response auth_recovery_codes(const IdentityDeps& s, Request& req) {
+  if (auto refused = needs_user(req)) return *refused;
+  auto fields = read_fields(req, {"code"});
+  if (!fields.ok()) return error_response(fields.status(), req);
+  Fields& f = *fields;
+  auto codes = s.auth->regenerate_recovery_codes(req.user_id, f["code"]);
+  if (!codes.ok()) return error_response(codes.status(), req);
+  return codes_response(*codes);
 }
 
 Response jwks(const IdentityDeps& s, Request&) {

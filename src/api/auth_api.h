@@ -28,23 +28,23 @@ struct IdentityDeps {
 };
 
 
-void auth_register(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_login(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_refresh(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_logout(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_logout_all(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_me(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_otp_send(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_otp_verify(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_email_send_verification(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_email_verify(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_password_forgot(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_password_reset(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_totp_enroll(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_totp_confirm(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_totp_disable(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_mfa_verify(const IdentityDeps& s, http::Request& req, http::Respond respond);
-void auth_recovery_codes(const IdentityDeps& s, http::Request& req, http::Respond respond);
+http::Response auth_register(const IdentityDeps& s, http::Request& req);
+http::Response auth_login(const IdentityDeps& s, http::Request& req);
+http::Response auth_refresh(const IdentityDeps& s, http::Request& req);
+http::Response auth_logout(const IdentityDeps& s, http::Request& req);
+http::Response auth_logout_all(const IdentityDeps& s, http::Request& req);
+http::Response auth_me(const IdentityDeps& s, http::Request& req);
+http::Response auth_otp_send(const IdentityDeps& s, http::Request& req);
+http::Response auth_otp_verify(const IdentityDeps& s, http::Request& req);
+http::Response auth_email_send_verification(const IdentityDeps& s, http::Request& req);
+http::Response auth_email_verify(const IdentityDeps& s, http::Request& req);
+http::Response auth_password_forgot(const IdentityDeps& s, http::Request& req);
+http::Response auth_password_reset(const IdentityDeps& s, http::Request& req);
+http::Response auth_totp_enroll(const IdentityDeps& s, http::Request& req);
+http::Response auth_totp_confirm(const IdentityDeps& s, http::Request& req);
+http::Response auth_totp_disable(const IdentityDeps& s, http::Request& req);
+http::Response auth_mfa_verify(const IdentityDeps& s, http::Request& req);
+http::Response auth_recovery_codes(const IdentityDeps& s, http::Request& req);
 http::Response jwks(const IdentityDeps& s, http::Request& req);
 
 

@@ -75,7 +75,7 @@ struct Pipeline::Impl {
   using Reply = std::function<void(Response)>;
 
   const Router& router;
-  std::vector<std::shared_ptr<Step>> steps;
+  Steps steps;
   ThreadPool* blocking;
   metrics::Registry* metrics;
   const Clock& clock;
@@ -120,14 +120,14 @@ struct Pipeline::Impl {
   }
 };
 
-Pipeline::Pipeline(const Router& router, std::vector<std::shared_ptr<Step>> steps, metrics::Registry* metrics,
+Pipeline::Pipeline(const Router& router, Steps steps, metrics::Registry* metrics,
                    const Clock& clock, PipelineOptions options, ThreadPool* blocking)
     : impl_(std::make_unique<Impl>(Impl{router, std::move(steps), blocking, metrics, clock, options,
                                         log::AccessLog(options.access_log ? 1 : -1)})) {}
 
 namespace {
-std::vector<std::shared_ptr<Step>> api_steps(Authenticator* auth, Admission* admission) {
-  std::vector<std::shared_ptr<Step>> steps{authenticate_step(auth)};
+Steps api_steps(Authenticator* auth, Admission* admission) {
+  Steps steps{authenticate_step(auth)};
   if (admission) steps.push_back(admission_step(*admission));
   return steps;
 }
@@ -192,7 +192,9 @@ void Pipeline::handle(Request& req, Respond respond) {
     req.remote_ip = client_ip(req.remote_ip, req.header("x-forwarded-for"), impl_->options.trusted_proxies);
   std::string_view given = req.header("x-request-id");
   req.request_id = valid_request_id(given) ? std::string(given) : new_uuid_v7(impl_->clock);
-  req.trace = continue_or_start(req.header("traceparent"), req.header("tracestate"));
+  std::string_view traceparent = req.header("traceparent");
+  // tracestate means nothing without a traceparent: most requests skip that scan.
+  req.trace = continue_or_start(traceparent, traceparent.empty() ? std::string_view() : req.header("tracestate"));
 
   Match m = impl_->router.match(req.method, req.path, req.params);
   // Respond exactly once, even if a buggy handler both answers and throws.

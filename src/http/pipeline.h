@@ -111,7 +111,7 @@ std::string client_ip(const std::string& peer, std::string_view forwarded_for,
 class Pipeline {
  public:
   // Request id, trace context, routing, `steps` in order, the handler.
-  Pipeline(const Router& router, std::vector<std::shared_ptr<Step>> steps, metrics::Registry* metrics,
+  Pipeline(const Router& router, Steps steps, metrics::Registry* metrics,
            const Clock& clock, PipelineOptions options = {}, ThreadPool* blocking = nullptr);
   // The API's steps: authenticate_step(auth), then admission_step when given.
   // `admission` may be null (no rate limits). `blocking` may be null: every

@@ -63,42 +63,42 @@ bool content_hashed(std::string_view name) {
   return digit;  // "index-settings" is a name, not a hash
 }
 
-// Whether Accept-Encoding allows `coding` (present, and not with q=0).
-bool accepts(std::string_view accept, std::string_view coding) {
-  size_t pos = 0;
-  while (pos < accept.size()) {
-    size_t comma = accept.find(',', pos);
-    std::string_view item = accept.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
-    pos = comma == std::string_view::npos ? accept.size() : comma + 1;
+// Calls fn(item) for each comma-separated item of a header value, trimmed;
+// stops when fn returns true and says so.
+template <typename Fn>
+bool any_item(std::string_view list, Fn fn) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    size_t semi = item.find(';');
-    std::string_view name = item.substr(0, semi);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    if (name != coding) continue;
-    if (semi == std::string_view::npos) return true;
-    std::string_view params = item.substr(semi + 1);
-    size_t q = params.find("q=");
-    if (q == std::string_view::npos) return true;
-    return std::strtod(std::string(params.substr(q + 2)).c_str(), nullptr) > 0;
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (fn(item)) return true;
   }
   return false;
 }
 
+// Whether Accept-Encoding allows `coding` (present, and not with q=0).
+bool accepts(std::string_view accept, std::string_view coding) {
+  return any_item(accept, [&](std::string_view item) {
+    size_t semi = item.find(';');
+    std::string_view name = item.substr(0, semi);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name != coding) return false;
+    if (semi == std::string_view::npos) return true;
+    std::string_view params = item.substr(semi + 1);
+    size_t q = params.find("q=");
+    return q == std::string_view::npos || std::strtod(std::string(params.substr(q + 2)).c_str(), nullptr) > 0;
+  });
+}
+
 // If-None-Match holds `etag` (or "*"); weak comparison as RFC 9110 asks for GET.
 bool none_match_hit(std::string_view header, std::string_view etag) {
-  if (header.empty()) return false;
-  if (header == "*") return true;
-  size_t pos = 0;
-  while (pos < header.size()) {
-    size_t comma = header.find(',', pos);
-    std::string_view tag = header.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
-    pos = comma == std::string_view::npos ? header.size() : comma + 1;
-    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
-    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+  return any_item(header, [&](std::string_view tag) {
+    if (tag == "*") return true;
     if (tag.starts_with("W/")) tag.remove_prefix(2);
-    if (tag == etag) return true;
-  }
-  return false;
+    return tag == etag;
+  });
 }
 
 }  // namespace

@@ -67,38 +67,34 @@ Result<int64_t> ApiKeys::active_count() {
   return n;
 }
 
-std::optional<Result<std::string>> ApiKeys::verify_cached(const std::string& plaintext) {
-  if (plaintext.empty()) return Result<std::string>(Status::unauthenticated("missing bearer token"));
-  std::string hash = crypto::sha256_hex(plaintext);
-  int64_t now = clock_.steady_ms();
-  std::lock_guard lock(mu_);
-  auto it = cache_.find(hash);
-  if (it != cache_.end() && now - it->second.checked_ms < ttl_ms_) return Result<std::string>(it->second.id);
-  return std::nullopt;
-}
+std::optional<Result<std::string>> ApiKeys::verify_cached(const std::string& plaintext) { return check(plaintext, false); }
 
-Result<std::string> ApiKeys::verify(const std::string& plaintext) {
-  if (plaintext.empty()) return Status::unauthenticated("missing bearer token");
+Result<std::string> ApiKeys::verify(const std::string& plaintext) { return *check(plaintext, true); }
+
+std::optional<Result<std::string>> ApiKeys::check(const std::string& plaintext, bool may_block) {
+  if (plaintext.empty()) return Result<std::string>(Status::unauthenticated("missing bearer token"));
   std::string hash = crypto::sha256_hex(plaintext);
   int64_t now = clock_.steady_ms();
   {
     std::lock_guard lock(mu_);
     auto it = cache_.find(hash);
-    if (it != cache_.end() && now - it->second.checked_ms < ttl_ms_) return it->second.id;
+    if (it != cache_.end() && now - it->second.checked_ms < ttl_ms_) return Result<std::string>(it->second.id);
   }
+  if (!may_block) return std::nullopt;
   std::optional<std::string> id;
-  SB_TRY(db_.read([&](store::Tx& tx) -> Status {
+  Status read = db_.read([&](store::Tx& tx) -> Status {
     SB_ASSIGN(auto rows, tx.query("SELECT id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", {hash}));
     if (!rows.empty()) id = rows[0].text_at(0);
     return {};
-  }));
+  });
+  if (!read) return Result<std::string>(read);
   std::lock_guard lock(mu_);
   if (!id) {
     cache_.erase(hash);
-    return Status::unauthenticated("invalid or revoked API key");
+    return Result<std::string>(Status::unauthenticated("invalid or revoked API key"));
   }
   cache_[hash] = {*id, now};
-  return *id;
+  return Result<std::string>(*id);
 }
 
 }  // namespace sb::identity

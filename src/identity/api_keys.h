@@ -41,6 +41,9 @@ class ApiKeys {
   std::optional<Result<std::string>> verify_cached(const std::string& plaintext);
 
  private:
+  // The cache, then (when may_block) the Db; nullopt only on a miss with !may_block.
+  std::optional<Result<std::string>> check(const std::string& plaintext, bool may_block);
+
   store::Db& db_;
   events::EventLog& log_;
   const Clock& clock_;

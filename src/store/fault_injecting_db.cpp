@@ -18,15 +18,13 @@ void FaultInjectingDb::pause_writes() {
 }
 
 void FaultInjectingDb::resume_writes() {
-  std::deque<std::pair<TxFn, Done>> held;
-  std::deque<int> numbers;
+  std::deque<Held> held;
   {
     std::lock_guard lock(mu_);
     paused_ = false;
     held.swap(held_);
-    numbers.swap(held_numbers_);
   }
-  for (size_t i = 0; i < held.size(); ++i) forward(std::move(held[i].first), std::move(held[i].second), numbers[i]);
+  for (auto& h : held) forward(std::move(h.fn), std::move(h.done), h.number);
 }
 
 void FaultInjectingDb::write_async(TxFn fn, Done done) {
@@ -35,8 +33,7 @@ void FaultInjectingDb::write_async(TxFn fn, Done done) {
   {
     std::lock_guard lock(mu_);
     if (paused_) {
-      held_.emplace_back(std::move(fn), std::move(done));
-      held_numbers_.push_back(number);
+      held_.push_back({std::move(fn), std::move(done), number});
       return;
     }
   }

@@ -21,7 +21,6 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
-#include <utility>
 
 #include "store/db.h"
 
@@ -59,8 +58,12 @@ class FaultInjectingDb final : public Db {
   int fail_at_ = 0;                               // guarded by mu_: write number that fails; 0 = none
   Fault fault_ = Fault::kRollback;                // guarded by mu_
   bool paused_ = false;                           // guarded by mu_
-  std::deque<std::pair<TxFn, Done>> held_;        // guarded by mu_
-  std::deque<int> held_numbers_;                  // guarded by mu_
+  struct Held {
+    TxFn fn;
+    Done done;
+    int number;  // which write it was, for fail_write
+  };
+  std::deque<Held> held_;  // guarded by mu_
 };
 
 }  // namespace sb::store

@@ -322,16 +322,20 @@ TEST_F(Identity, LoginRateLimitAnswers429WithRetryAfterAndRateLimitHeaders) {
 
 // Every 429 says when to come back (RFC 6585), including the ones the
 // identity service decides itself rather than a rate-limit rule.
+void expect_429_with_retry_after(HttpResult& r, int max_seconds) {
+  ASSERT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(r.headers["content-type"], "application/problem+json");
+  ASSERT_FALSE(r.headers["retry-after"].empty()) << r.body;
+  int wait = std::stoi(r.headers["retry-after"]);
+  EXPECT_GE(wait, 1);
+  EXPECT_LE(wait, max_seconds);
+}
+
 TEST_F(Identity, OtpResendCooldownAnswers429WithRetryAfter) {
   const std::string body = R"({"phone":"+15551230077"})";
   ASSERT_EQ(anon("POST", "/v1/auth/otp/send", body).status, 202);
   auto again = anon("POST", "/v1/auth/otp/send", body);  // within identity.otp.resend_cooldown_s (60)
-  ASSERT_EQ(again.status, 429) << again.body;
-  EXPECT_EQ(again.headers["content-type"], "application/problem+json");
-  ASSERT_FALSE(again.headers["retry-after"].empty()) << again.body;
-  int wait = std::stoi(again.headers["retry-after"]);
-  EXPECT_GE(wait, 1);
-  EXPECT_LE(wait, 60);
+  expect_429_with_retry_after(again, 60);
   // The per-phone rule (3 per 10 min) has not refused anything yet: this 429 is the cooldown's.
   EXPECT_NE(json(again).at("detail").as_string().find("sent recently"), std::string::npos) << again.body;
 }
@@ -351,12 +355,7 @@ TEST(IdentityThrottle, LoginDelayAfterFailuresAnswers429WithRetryAfter) {
   ASSERT_EQ(post("/v1/auth/login", wrong).status, 401);
   ASSERT_EQ(post("/v1/auth/login", wrong).status, 401);  // the second failure starts the wait
   auto held = post("/v1/auth/login", R"({"email":"slow@example.com","password":"the right passphrase"})");
-  ASSERT_EQ(held.status, 429) << held.body;
-  EXPECT_EQ(held.headers["content-type"], "application/problem+json");
-  ASSERT_FALSE(held.headers["retry-after"].empty()) << held.body;
-  int wait = std::stoi(held.headers["retry-after"]);
-  EXPECT_GE(wait, 1);
-  EXPECT_LE(wait, 30);
+  expect_429_with_retry_after(held, 30);
   // The per-account rule (5 per minute) still has room: the wait is what answered.
   EXPECT_NE(held.headers["ratelimit-remaining"], "0");
 }

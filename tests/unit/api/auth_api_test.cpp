@@ -17,7 +17,7 @@ struct Fixture : ::testing::Test {
     api::declare_identity_keys(config);
     services.config = &config;  // no auth, no pool: a refused call never reaches them
   }
-  http::Response call(void (*fn)(const IdentityDeps&, http::Request&, http::Respond), int64_t signed_in_ago_s,
+  http::Response call(http::Response (*fn)(const IdentityDeps&, http::Request&), int64_t signed_in_ago_s,
                       std::string body = R"({"phone":"+15551230000","code":"123456"})") {
     http::Request req;
     req.method = "POST";
@@ -26,9 +26,7 @@ struct Fixture : ::testing::Test {
     req.user_id = "u1";
     req.principal = "user:u1";
     req.auth_time = signed_in_ago_s < 0 ? 0 : Clock::system().now_ms() / 1000 - signed_in_ago_s;
-    http::Response out{0};
-    fn(services, req, [&](http::Response r) { out = std::move(r); });
-    return out;
+    return fn(services, req);
   }
 };
 
