@@ -53,6 +53,7 @@ struct Kernel {
   ThreadPool* blocking = nullptr;
   resilience::RateRules* limits = nullptr;  // the rate-limit rules; handlers take per-account ones
   std::string data_dir;
+  std::string master_key;  // raw 32 bytes; seals config secrets, signing keys and TOTP secrets
   std::string listen;  // the address served: --listen, else server.listen
   // Log head before in-memory state was loaded: live-feed subscribers start
   // here so nothing another instance wrote meanwhile is missed.

@@ -73,7 +73,7 @@ void IdentityComponent::declare(Declarations& d) {
 Status IdentityComponent::init() {
   api_keys_ = std::make_unique<identity::ApiKeys>(*kernel_.db, *kernel_.events, kernel_.clock);
   notifier_ = messaging_notifier(messaging_.messaging(), *kernel_.blocking);
-  SB_ASSIGN(auto options, identity_options(kernel_.config, kernel_.data_dir, kernel_.listen));
+  SB_ASSIGN(auto options, identity_options(kernel_.config, kernel_.master_key, kernel_.listen));
   identity::AccessHooks hooks;
   access::AccessControl* ac = &access_.control();
   hooks.on_user_created = [ac, roles = kernel_.config.get(identity_keys::kDefaultRoles)](

@@ -107,7 +107,7 @@ Result<std::string> load_master_key(const config::ConfigService& c, const std::s
   return raw;
 }
 
-Result<identity::AuthOptions> identity_options(const config::ConfigService& c, const std::string& data_dir,
+Result<identity::AuthOptions> identity_options(const config::ConfigService& c, std::string master_key,
                                                 const std::string& listen) {
   using namespace identity_keys;
   identity::AuthOptions o;
@@ -141,7 +141,7 @@ Result<identity::AuthOptions> identity_options(const config::ConfigService& c, c
   o.templates.verify_email_text = c.get(kVerifyEmailText);
   o.templates.reset_email_subject = c.get(kResetEmailSubject);
   o.templates.reset_email_text = c.get(kResetEmailText);
-  SB_ASSIGN(o.master_key, load_master_key(c, data_dir));
+  o.master_key = std::move(master_key);
   return o;
 }
 

@@ -106,10 +106,10 @@ void declare_identity_keys(config::ConfigService& config);
 // secrets with it).
 Result<std::string> load_master_key(const config::ConfigService& config, const std::string& data_dir);
 
-// AuthOptions from identity.* keys, with the master key (load_master_key).
-// `listen` is the address served (--listen, else server.listen), the default
-// base of links.
-Result<identity::AuthOptions> identity_options(const config::ConfigService& config, const std::string& data_dir,
+// AuthOptions from identity.* keys, with the master key App loaded once
+// (load_master_key, Kernel::master_key). `listen` is the address served
+// (--listen, else server.listen), the default base of links.
+Result<identity::AuthOptions> identity_options(const config::ConfigService& config, std::string master_key,
                                                 const std::string& listen);
 
 // Sends through Messaging on the blocking pool, so a request never waits on

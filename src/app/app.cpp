@@ -171,8 +171,8 @@ Status App::init() {
   m.kernel.start_head = m.events->head();
   m.config.attach(m.db.get(), m.events.get());
   // Secret runtime values are sealed under the master key: it comes first.
-  SB_ASSIGN(auto master_key, api::load_master_key(m.config, m.data_dir()));
-  SB_TRY(m.config.set_master_key(master_key));
+  SB_ASSIGN(m.kernel.master_key, api::load_master_key(m.config, m.data_dir()));
+  SB_TRY(m.config.set_master_key(m.kernel.master_key));
   SB_TRY(m.config.load_runtime());
   m.blocking = std::make_unique<ThreadPool>(static_cast<int>(m.config.get(kServerBlockingThreads)),
                                             "sb-blocking",

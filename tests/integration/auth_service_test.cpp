@@ -486,7 +486,10 @@ TEST(IdentityConfig, TemplateKeysAreValidatedAndReachAuthOptions) {
   std::string key = "SWITCHBOARD_IDENTITY__MASTER_KEY=" + crypto::base64_encode(std::string(32, 'k'));
   char* env2[] = {sms.data(), key.data(), nullptr};
   ASSERT_TRUE(c.load_env(env2));
-  auto o = api::identity_options(c, "/nonexistent", "127.0.0.1:8080");
+  auto master = api::load_master_key(c, "/nonexistent");  // from the environment, not a file
+  ASSERT_TRUE(master.ok()) << master.status().to_string();
+  EXPECT_EQ(*master, std::string(32, 'k'));
+  auto o = api::identity_options(c, *master, "127.0.0.1:8080");
   ASSERT_TRUE(o.ok()) << o.status().to_string();
   EXPECT_EQ(o->templates.otp_sms, "Code {code}");
   EXPECT_EQ(o->templates.verify_email_text, kDefaultVerifyEmailText);
