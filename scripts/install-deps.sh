@@ -11,6 +11,7 @@ build_pkgs=(
   libsqlite3-dev libpq-dev libssl-dev libsodium-dev libcurl4-openssl-dev
   libtomlplusplus-dev libspdlog-dev libcli11-dev libgtest-dev libgmock-dev
   libbenchmark-dev
+  libhowardhinnant-date-dev tzdata  # cron schedules' time zones (date/tz.h on the OS tzdb)
 )
 test_pkgs=(
   postgresql-15 python3 python3-aiosmtpd prometheus curl oathtool

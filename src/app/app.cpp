@@ -15,6 +15,7 @@
 #include "api/events_api.h"
 #include "api/health_api.h"
 #include "api/identity_setup.h"
+#include "api/jobs_api.h"
 #include "api/messages_api.h"
 #include "api/rate_limits.h"
 #include "app/config_keys.h"
@@ -74,6 +75,7 @@ struct App::Impl {
   api::MessagingComponent& messaging = add<api::MessagingComponent>(kernel);
   api::AccessComponent& access = add<api::AccessComponent>(kernel);
   api::IdentityComponent& identity = add<api::IdentityComponent>(kernel, access, messaging);
+  api::JobsComponent& jobs = add<api::JobsComponent>(kernel);
   // ----
 
   api::Declarations declared{config, {}, {}};
