@@ -2,6 +2,8 @@
 // progress.
 #include <algorithm>
 #include <future>
+#include <map>
+#include <set>
 
 #include "events/event_log.h"
 #include "jobs/job_events.h"
@@ -174,30 +176,50 @@ Status Queue::ack(std::string_view queue, const Ack& one) { return ack(queue, st
 void Queue::ack_async(std::string queue, std::vector<Ack> acks, AckDone done) {
   if (acks.empty()) return done({});
   if (Status st = check_name(queue); !st) return done(std::vector<Status>(acks.size(), st));
-  // Each ack goes through the coalescing writer on its own, so one failing
-  // commit is retried per ack; the caller hears once all are in.
-  struct Gather {
-    std::mutex mu;
-    std::vector<Status> out;
-    size_t left;
-    AckDone done;
-  };
-  auto g = std::make_shared<Gather>();
-  g->out.resize(acks.size());
-  g->left = acks.size();
-  g->done = std::move(done);
+  const size_t n = acks.size();
+  impl_->acker.submit(AckItem{std::move(queue), std::move(acks)}, n,
+                      [n, done = std::move(done)](Result<std::vector<Status>> r) {
+                        if (!r.ok()) return done(std::vector<Status>(n, r.status()));
+                        done(std::move(*r));
+                      });
+}
+
+Result<std::vector<Status>> Queue::Impl::ack_many_in(store::Tx& tx, const std::string& queue,
+                                                     const std::vector<Ack>& acks, int64_t now) {
+  std::vector<Status> out(acks.size());
+  // Acks without a result from one claim share its lease: one statement per
+  // up to 64 of them. RETURNING says which matched; the rest are looked at
+  // one by one (unknown, not active, stale lease).
+  std::map<std::string_view, std::vector<size_t>> by_lease;
   for (size_t i = 0; i < acks.size(); ++i) {
-    impl_->acker.submit(AckItem{queue, std::move(acks[i])}, 1, [g, i](Result<std::vector<Status>> r) {
-      Status s = r.ok() ? std::move(r->front()) : r.status();
-      bool last;
-      {
-        std::lock_guard lock(g->mu);
-        g->out[i] = std::move(s);
-        last = --g->left == 0;
-      }
-      if (last) g->done(std::move(g->out));
-    });
+    if (acks[i].result.empty() && !options.event_per_completion) by_lease[acks[i].lease].push_back(i);
+    else out[i] = ack_in(tx, queue, acks[i], now);
   }
+  size_t done = 0;
+  for (auto& [lease, idx] : by_lease) {
+    for (size_t at = 0; at < idx.size();) {
+      size_t n = std::min<size_t>(64, idx.size() - at);
+      std::string sql =
+          "UPDATE jobs SET state = 'completed', result = NULL, lease = NULL, finished_ms = $1 WHERE lease = $2 AND "
+          "queue = $3 AND state = 'active' AND id IN (";
+      store::Params params{now, std::string(lease), queue};
+      for (size_t k = 0; k < n; ++k) {
+        sql += (k ? ",$" : "$") + std::to_string(params.size() + 1);
+        params.emplace_back(acks[idx[at + k]].id);
+      }
+      SB_ASSIGN(auto rows, tx.query(sql + ") RETURNING id", params));
+      if (rows.size() != n) {
+        std::set<std::string> matched;
+        for (auto& r : rows) matched.insert(r.text_at(0));
+        for (size_t k = 0; k < n; ++k)
+          if (!matched.count(acks[idx[at + k]].id)) out[idx[at + k]] = why_not_active(tx, queue, acks[idx[at + k]].id);
+      }
+      done += rows.size();
+      at += n;
+    }
+  }
+  if (completed && done) tx.after_commit([this, done] { completed->inc(static_cast<double>(done)); });
+  return out;
 }
 
 Result<State> Queue::Impl::fail_in(store::Tx& tx, const std::string& queue, const std::string& id, int attempts,

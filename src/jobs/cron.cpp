@@ -165,8 +165,8 @@ Result<uint64_t> parse_field(std::string_view text, const FieldSpec& f) {
   size_t start = 0;
   for (;;) {
     const size_t comma = text.find(',', start);
-    SB_TRY(add_item(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start),
-                    f, bits));
+    const size_t len = comma == std::string_view::npos ? std::string_view::npos : comma - start;
+    SB_TRY(add_item(text.substr(start, len), f, bits));
     if (comma == std::string_view::npos) return bits;
     start = comma + 1;
   }
@@ -195,7 +195,8 @@ Result<const date::time_zone*> find_zone(std::string_view tz) {
   try {
     date::get_tzdb();
   } catch (const std::exception& e) {
-    return Status::unavailable(std::string("time zone database unavailable (is tzdata installed?): ") + e.what());
+    return Status::unavailable(std::string("time zone database unavailable (is tzdata installed?): ") +
+                               e.what());
   }
   try {
     return date::locate_zone(tz);
@@ -205,7 +206,8 @@ Result<const date::time_zone*> find_zone(std::string_view tz) {
 }
 
 Status never_fires() {
-  return Status::invalid("cron", "never fires (no match within " + std::to_string(kSearchDays / 366) + " years and before the year 10000)");
+  return Status::invalid("cron", "never fires (no match within " + std::to_string(kSearchDays / 366) +
+                                     " years and before the year 10000)");
 }
 
 }  // namespace
@@ -229,9 +231,12 @@ Result<CronExpression> CronExpression::parse(std::string_view expr) {
         return Status::invalid("cron", "@reboot is not supported: a queue schedule has no boot to run at");
       }
       return Status::invalid("cron", "unknown nickname " + quoted(parts[0]) +
-                                         " (known: @hourly @daily @midnight @weekly @monthly @yearly @annually)");
+                                         " (known: @hourly @daily @midnight @weekly @monthly @yearly "
+                                         "@annually)");
     }
-    if (parts.size() > 1) return Status::invalid("cron", std::string(nick->name) + " takes no fields after it");
+    if (parts.size() > 1) {
+      return Status::invalid("cron", std::string(nick->name) + " takes no fields after it");
+    }
     parts = split_blanks(nick->fields);
   }
   if (parts.size() != 5) {

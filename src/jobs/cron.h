@@ -60,7 +60,9 @@ class CronExpression {
   // The first fire time strictly after `unix_ms` (Unix epoch ms), as Unix ms
   // on a whole minute of wall time, with the fields read in zone `tz`.
   // Errors: unknown zone (field "tz"), `unix_ms` outside 1970..9999 (field
-  // "time"), or no fire time within the search bound (field "cron").
+  // "time"), no fire time within 41 years or before the year 10000 (field
+  // "cron"; parse() already refuses dates that never exist), and
+  // kUnavailable if the zone's tzdata file cannot be read.
   Result<int64_t> next_after(int64_t unix_ms, std::string_view tz) const;
 
   // The expression as given (trimmed).

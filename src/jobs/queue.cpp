@@ -144,7 +144,10 @@ Queue::Impl::Impl(store::Db& db_, events::EventLog& events_, const Clock& clock_
             std::vector<Status> out;
             out.reserve(items.size());
             int64_t now = clock.now_ms();
-            for (auto* item : items) out.push_back(ack_in(tx, item->queue, item->ack, now));
+            for (auto* item : items) {
+              SB_ASSIGN(auto some, ack_many_in(tx, item->queue, item->acks, now));
+              for (auto& st : some) out.push_back(std::move(st));
+            }
             return out;
           },
           store::CoalescingOptions{kMaxCoalesced, 8, std::chrono::microseconds(200)}) {

@@ -25,7 +25,7 @@ struct EnqueueItem {
 
 struct AckItem {
   std::string queue;
-  Ack ack;
+  std::vector<Ack> acks;
 };
 
 struct Queue::Impl {
@@ -36,6 +36,9 @@ struct Queue::Impl {
   Result<std::vector<Enqueued>> insert(store::Tx& tx, const std::string& queue, std::vector<NewJob>& jobs);
   Result<std::vector<Claimed>> claim_in(store::Tx& tx, const std::string& queue, const ClaimOptions& options);
   Status ack_in(store::Tx& tx, const std::string& queue, const Ack& ack, int64_t now);
+  // Many acks: those without a result go several per statement.
+  Result<std::vector<Status>> ack_many_in(store::Tx& tx, const std::string& queue, const std::vector<Ack>& acks,
+                                          int64_t now);
   // A failed attempt of an active job: back off, or dead when out of attempts.
   Result<State> fail_in(store::Tx& tx, const std::string& queue, const std::string& id, int attempts,
                  int max_attempts, const std::string& backoff_type, int64_t backoff_ms, int64_t backoff_max_ms,

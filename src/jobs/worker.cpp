@@ -1,8 +1,19 @@
 // In-process workers: one dispatcher thread claims in batches (a commit per
-// batch, not per job) and keeps a small buffer ahead of `concurrency` runner
-// threads; results are acknowledged through the coalescing ack writer, so
-// many acks share a commit. An idle dispatcher sleeps until a commit in this
+// batch, not per job) and keeps a buffer ahead of `concurrency` runner
+// threads. Finished jobs' acks gather while one ack write is in flight and go
+// together in the next (one statement per claim batch), so a no-op job costs
+// a fraction of a commit. An idle dispatcher sleeps until a commit in this
 // process makes jobs of its queue ready (no polling for local work).
+//
+// Wake-ups are targeted: a runner is woken per job handed over, the
+// dispatcher only when the buffer has room for a worthwhile claim.
+//
+// The buffer adapts to the handler: 2 x concurrency at first, then as many
+// jobs as the runners finish within a quarter of the lease (at most 1024), so
+// fast jobs are claimed hundreds at a time and slow ones never wait in the
+// buffer until their lease runs out.
+#include <algorithm>
+#include <chrono>
 #include <deque>
 #include <exception>
 
@@ -34,30 +45,30 @@ class InProcessWorker final : public Worker {
       stopping_ = true;
     }
     impl_.waiters.notify(name_, 0);  // a sleeping dispatcher looks at stopping_
-    cv_.notify_all();
+    room_.notify_all();
     if (dispatcher_.joinable()) dispatcher_.join();
     {
       std::lock_guard lock(mu_);
       drain_ = true;  // nothing more arrives: runners finish the buffer and leave
     }
-    cv_.notify_all();
+    work_.notify_all();
     for (auto& t : runners_) t.join();
     // Jobs in hand are done; wait until their acks are durable.
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return acks_in_flight_ == 0; });
+    acked_.wait(lock, [&] { return !ack_in_flight_ && acks_.empty(); });
   }
 
  private:
   void dispatch() {
-    const size_t buffer = static_cast<size_t>(concurrency_) * 2;  // claimed ahead of the runners
     constexpr int64_t kIdleRecheckMs = 1000;  // other instances' jobs, delayed jobs
     while (true) {
       size_t want;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || ready_.size() + running_ < buffer; });
+        // Claim when a quarter of the buffer is free (batches, not single jobs).
+        room_.wait(lock, [&] { return stopping_ || has_room(); });
         if (stopping_) return;
-        want = buffer - ready_.size() - running_;
+        want = capacity() - ready_.size() - running_;
       }
       uint64_t seen = impl_.waiters.generation(name_);
       ClaimOptions opt = options_;
@@ -71,7 +82,9 @@ class InProcessWorker final : public Worker {
         std::lock_guard lock(mu_);
         for (auto& j : *jobs) ready_.push_back(std::move(j));
       }
-      cv_.notify_all();
+      if (jobs->size() >= static_cast<size_t>(concurrency_)) work_.notify_all();
+      else
+        for (size_t i = 0; i < jobs->size(); ++i) work_.notify_one();
     }
   }
 
@@ -80,13 +93,14 @@ class InProcessWorker final : public Worker {
       Claimed job;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return !ready_.empty() || drain_; });
+        work_.wait(lock, [&] { return !ready_.empty() || drain_; });
         if (ready_.empty()) return;
         job = std::move(ready_.front());
         ready_.pop_front();
         ++running_;
       }
       Result<std::string> outcome = Status::internal("handler did not run");
+      auto started = std::chrono::steady_clock::now();
       try {
         outcome = handler_(job);
       } catch (const std::exception& e) {
@@ -94,25 +108,51 @@ class InProcessWorker final : public Worker {
       } catch (...) {
         outcome = Status::internal("handler threw");
       }
-      if (outcome.ok()) {
-        {
-          std::lock_guard lock(mu_);
-          ++acks_in_flight_;
-        }
-        queue_.ack_async(name_, {Ack{job.id, job.lease, std::move(*outcome)}}, [this](std::vector<Status>) {
-          std::lock_guard lock(mu_);
-          --acks_in_flight_;
-          cv_.notify_all();
-        });
-      } else {
-        (void)queue_.nack(name_, job.id, job.lease, outcome.status().message());
-      }
+      if (!outcome.ok()) (void)queue_.nack(name_, job.id, job.lease, outcome.status().message());
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      bool wake_dispatcher;
       {
         std::lock_guard lock(mu_);
+        avg_ms_ = avg_ms_ < 0 ? ms : avg_ms_ * 0.95 + ms * 0.05;
+        if (outcome.ok()) acks_.push_back(Ack{std::move(job.id), std::move(job.lease), std::move(*outcome)});
         --running_;
+        wake_dispatcher = has_room();
       }
-      cv_.notify_all();
+      flush_acks();
+      if (wake_dispatcher) room_.notify_one();
     }
+  }
+
+  // Jobs the runners finish within a quarter of the lease. Under mu_.
+  size_t capacity() const {
+    const size_t least = static_cast<size_t>(concurrency_) * 2;
+    if (avg_ms_ < 0) return least;
+    double fit = concurrency_ * (static_cast<double>(options_.lease_ms) / 4) / std::max(avg_ms_, 0.001);
+    return std::clamp(static_cast<size_t>(std::min(fit, 1e6)), least, std::max<size_t>(least, 1024));
+  }
+  // Claim when a quarter of the buffer is free (batches, not single jobs). Under mu_.
+  bool has_room() const {
+    size_t cap = capacity();
+    return ready_.size() + running_ + cap / 4 <= cap;
+  }
+
+  // One ack write in flight; acks finished meanwhile go in the next.
+  void flush_acks() {
+    std::vector<Ack> batch;
+    {
+      std::lock_guard lock(mu_);
+      if (ack_in_flight_ || acks_.empty()) return;
+      ack_in_flight_ = true;
+      batch.swap(acks_);
+    }
+    queue_.ack_async(name_, std::move(batch), [this](std::vector<Status>) {
+      {
+        std::lock_guard lock(mu_);
+        ack_in_flight_ = false;
+      }
+      acked_.notify_all();
+      flush_acks();
+    });
   }
 
   Queue& queue_;
@@ -122,12 +162,16 @@ class InProcessWorker final : public Worker {
   const Handler handler_;
   const ClaimOptions options_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Claimed> ready_;   // guarded by mu_
-  size_t running_ = 0;          // guarded by mu_
-  size_t acks_in_flight_ = 0;   // guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
-  bool drain_ = false;          // guarded by mu_: the dispatcher has left
+  std::condition_variable work_;   // runners: a job is ready, or drain_
+  std::condition_variable room_;   // dispatcher: the buffer has room, or stopping_
+  std::condition_variable acked_;  // stop(): an ack write finished
+  std::deque<Claimed> ready_;      // guarded by mu_
+  std::vector<Ack> acks_;          // guarded by mu_: finished, not yet written
+  size_t running_ = 0;             // guarded by mu_
+  double avg_ms_ = -1;             // guarded by mu_: handler time, moving average
+  bool ack_in_flight_ = false;     // guarded by mu_
+  bool stopping_ = false;          // guarded by mu_
+  bool drain_ = false;             // guarded by mu_: the dispatcher has left
   std::vector<std::thread> runners_;
   std::thread dispatcher_;
 };
