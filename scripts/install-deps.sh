@@ -2,8 +2,11 @@
 # Installs every Debian 12 package that building, testing, running and
 # benchmarking Switchboard needs. Idempotent: installs only what is missing.
 #   scripts/install-deps.sh          build + run + test packages
-#   scripts/install-deps.sh --bench  also the benchmark peers (nginx, wrk)
+#   scripts/install-deps.sh --bench  also the benchmark peers (nginx, wrk, Redis,
+#                                    Node.js + npm) and bench/jobs/node_modules
+#                                    (BullMQ, from bench/jobs/package-lock.json)
 set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs=(
   build-essential cmake ccache pkg-config
@@ -17,10 +20,18 @@ test_pkgs=(
   postgresql-15 python3 python3-aiosmtpd prometheus curl oathtool
   json-schema-test-suite  # the official JSON Schema cases our app.* validator is checked against
 )
-bench_pkgs=( nginx-light wrk )
+bench_pkgs=( nginx-light wrk redis-server )
 
+bench=false
+if [[ "${1:-}" == "--bench" ]]; then bench=true; fi
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
-if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi
+if $bench; then
+  want+=("${bench_pkgs[@]}")
+  # Node.js and npm from Debian only where the machine has none (a Node.js
+  # from elsewhere ships its own npm, which Debian's npm package conflicts with).
+  command -v node >/dev/null || want+=(nodejs)
+  command -v npm >/dev/null || want+=(npm)
+fi
 
 missing=()
 for p in "${want[@]}"; do
@@ -28,18 +39,31 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
-if ((${#missing[@]} == 0)); then exit 0; fi
-
-echo "install-deps: installing ${missing[*]}"
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# The prometheus package would start a server as a service; we only need promtool.
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts nginx/prometheus services on install; tests and benches start their own.
-for svc in prometheus nginx; do
-  if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
-    $SUDO systemctl stop "$svc" || true
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # The prometheus package would start a server as a service; we only need promtool.
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts nginx/prometheus/redis services on install; tests and benches start their own.
+  for svc in prometheus nginx redis-server; do
+    if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
+      $SUDO systemctl stop "$svc" || true
+    fi
+  done
+fi
+
+# The job-queue peer's npm packages (bench/jobs/peer.sh), exactly as locked;
+# skipped while node_modules was installed from the same lockfile.
+if $bench; then
+  jobs="$ROOT/bench/jobs"
+  stamp="$jobs/node_modules/.installed-from-lock"
+  lock=$(sha256sum "$jobs/package-lock.json" | cut -d' ' -f1)
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock" ]]; then
+    echo "install-deps: npm ci in bench/jobs"
+    (cd "$jobs" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    echo "$lock" > "$stamp"
   fi
-done
+fi
