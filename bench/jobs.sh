@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Job queues side by side with BullMQ on a local Redis 7, in one run:
+# no-op jobs, durable defaults (SQLite synchronous=FULL, PostgreSQL
+# synchronous_commit=on; Redis without persistence, which favours BullMQ).
+# Both sides get both cores (BullMQ: Redis + Node; Switchboard: one process).
+# Rounds alternate the two; medians. Called by bench/run.sh, or alone:
+#   bench/jobs.sh build        (after `make bench` built build/bench/jobs_bench)
+set -euo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN="$ROOT/$BUILD/switchboard"
+JB="$ROOT/$BUILD/bench/jobs_bench"
+ROUNDS=${BENCH_ROUNDS:-3}
+N=${JOBS_N:-50000}
+WORK=$(mktemp -d /tmp/sbjobs.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  if [ -f "$WORK/pg/postmaster.pid" ]; then runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+field() { sed -nE "s/.*$1=([0-9.]+).*/\1/p" | head -1; }
+# shellcheck source=bench/jobs/peer.sh
+source "$ROOT/bench/jobs/peer.sh"
+bullmq() { (cd "$ROOT/bench/jobs" && taskset -c 0,1 node bullmq_bench.mjs --redis "redis://127.0.0.1:$REDIS_PORT" "$@"); }
+
+echo "== jobs bench  $(date -u +%FT%TZ)  $(nproc) cores; no-op jobs; ${ROUNDS} rounds, medians; BullMQ $(node -p "require('$ROOT/bench/jobs/node_modules/bullmq/package.json').version") on Redis $(redis-server --version | sed -E 's/.*v=([0-9.]+).*/\1/')"
+redis_start "$WORK"
+
+# --- enqueue + process, in-process workers (concurrency 32) vs BullMQ --------
+: > "$WORK/bq.txt"; : > "$WORK/sq.txt"; : > "$WORK/bqadd.txt"; : > "$WORK/sqadd.txt"
+for r in $(seq "$ROUNDS"); do
+  bullmq --scenarios process --process-jobs "$N" --concurrency 32 | grep '^bullmq process c=' | field jobs_per_s >> "$WORK/bq.txt"
+  sync
+  taskset -c 0,1 "$JB" "sqlite:$WORK/q$r.db" process "$N" 32 | sed -nE 's/.*= ([0-9]+) jobs\/s.*/\1/p' >> "$WORK/sq.txt"
+  bullmq --scenarios add_bulk --bulk-jobs 100000 | grep '^bullmq add_bulk' | field jobs_per_s >> "$WORK/bqadd.txt"
+  taskset -c 0,1 "$JB" "sqlite:$WORK/a$r.db" add 100000 | sed -nE 's/.*= ([0-9]+) jobs\/s.*/\1/p' >> "$WORK/sqadd.txt"
+done
+BQ=$(median < "$WORK/bq.txt"); SQ=$(median < "$WORK/sq.txt")
+printf "jobs process (c=32)     BullMQ %9.0f jobs/s   switchboard SQLite %9.0f jobs/s   ratio %.2f  (target >= 3)\n" "$BQ" "$SQ" "$(awk -v a="$SQ" -v b="$BQ" 'BEGIN{print a/b}')"
+BQA=$(median < "$WORK/bqadd.txt"); SQA=$(median < "$WORK/sqadd.txt")
+printf "jobs add bulk (1000)    BullMQ %9.0f jobs/s   switchboard SQLite %9.0f jobs/s   ratio %.2f\n" "$BQA" "$SQA" "$(awk -v a="$SQA" -v b="$BQA" 'BEGIN{print a/b}')"
+
+# --- enqueue -> start latency at 2,000 jobs/s, idle workers ------------------
+BL=$(bullmq --scenarios latency --rate 2000 --seconds 8 | grep '^bullmq latency')
+SL=$(taskset -c 0,1 "$JB" "sqlite:$WORK/l.db" latency 2000 8 | grep -v migration)
+echo "jobs latency BullMQ     rate 2000/s  p50 $(echo "$BL" | field p50_ms) ms  p99 $(echo "$BL" | field p99_ms) ms"
+echo "jobs latency SQLite     $(echo "$SL" | sed -E 's/.*workers: //')  (target p99 <= 5 ms)"
+
+# --- remote workers over HTTP (claim batches of 100, batch acks) -------------
+SB_PORT=$(free_port)
+KEY="sbk_jobsbench_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+SWITCHBOARD_ADMIN_KEY=$KEY SWITCHBOARD_LOG__LEVEL=warn SWITCHBOARD_HTTP__ACCESS_LOG=false \
+  taskset -c 0 "$BIN" serve --listen "127.0.0.1:$SB_PORT" --data-dir "$WORK/sb" > "$WORK/sb.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$SB_PORT/health" >/dev/null 2>&1 && break; sleep 0.05; done
+: > "$WORK/http.txt"
+for r in $(seq "$ROUNDS"); do
+  taskset -c 1 node "$ROOT/bench/jobs/http_worker_bench.mjs" "http://127.0.0.1:$SB_PORT" "$KEY" "http$r" "$N" 8 100 \
+    | grep '^switchboard http_workers' | field jobs_per_s >> "$WORK/http.txt"
+done
+SH=$(median < "$WORK/http.txt")
+printf "jobs HTTP workers       BullMQ %9.0f jobs/s   switchboard SQLite %9.0f jobs/s   ratio %.2f  (8 workers, claim 100, batch ack; target >= 1)\n" "$BQ" "$SH" "$(awk -v a="$SH" -v b="$BQ" 'BEGIN{print a/b}')"
+kill "${PIDS[-1]}" 2>/dev/null || true
+
+# --- PostgreSQL 15 ---------------------------------------------------------
+PG_PORT=$(free_port)
+mkdir -p "$WORK/pg" && chown postgres "$WORK/pg"
+runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$WORK/pg" -A trust -U sb >/dev/null
+runuser -u postgres -- taskset -c 0 /usr/lib/postgresql/15/bin/pg_ctl -D "$WORK/pg" -w -l "$WORK/pg/log" \
+  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$WORK/pg -c synchronous_commit=on" start >/dev/null
+PG_URL="postgresql://sb@127.0.0.1:$PG_PORT/postgres"
+: > "$WORK/pgq.txt"
+for r in $(seq "$ROUNDS"); do
+  taskset -c 0,1 "$JB" "$PG_URL" process "$N" 32 | sed -nE 's/.*= ([0-9]+) jobs\/s.*/\1/p' >> "$WORK/pgq.txt"
+done
+PQ=$(median < "$WORK/pgq.txt")
+printf "jobs process (c=32)     BullMQ %9.0f jobs/s   switchboard Postgres %7.0f jobs/s   ratio %.2f  (target >= 1.5)\n" "$BQ" "$PQ" "$(awk -v a="$PQ" -v b="$BQ" 'BEGIN{print a/b}')"
+redis_stop
