@@ -8,12 +8,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "events/event_log.h"
 #include "jobs/queue.h"
 #include "store/db.h"
@@ -52,7 +54,8 @@ int main(int argc, char** argv) {
   sb::events::EventLog log(**db, sb::Clock::system());
   sb::jobs::QueueOptions opt;
   opt.default_keep_completed = 1'000'000;  // retention is not what is measured
-  sb::jobs::Queue queue(**db, log, sb::Clock::system(), opt);
+  sb::metrics::Registry metrics;
+  sb::jobs::Queue queue(**db, log, sb::Clock::system(), opt, &metrics);
   queue.start(1000);
   std::string name = mode + "-" + std::to_string(now_ns());
 
@@ -120,6 +123,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "unknown mode\n");
     return 2;
   }
+  if (std::getenv("JOBS_BENCH_METRICS")) std::fputs(metrics.render().c_str(), stderr);
   queue.stop();
   (*db)->close();
   return 0;

@@ -199,9 +199,13 @@ Result<std::vector<Status>> Queue::Impl::ack_many_in(store::Tx& tx, const std::s
   for (auto& [lease, idx] : by_lease) {
     for (size_t at = 0; at < idx.size();) {
       size_t n = std::min<size_t>(64, idx.size() - at);
+      // A lease is set only while a job is active, so `lease = $2` already
+      // means "active and ours". Naming the state too let PostgreSQL AND in
+      // the partial jobs_active index, whose dead entries under churn cost
+      // ~90 us per ack; without it only the primary key applies.
       std::string sql =
           "UPDATE jobs SET state = 'completed', result = NULL, lease = NULL, finished_ms = $1 WHERE lease = $2 AND "
-          "queue = $3 AND state = 'active' AND id IN (";
+          "queue = $3 AND id IN (";
       store::Params params{now, std::string(lease), queue};
       for (size_t k = 0; k < n; ++k) {
         sql += (k ? ",$" : "$") + std::to_string(params.size() + 1);
