@@ -158,6 +158,8 @@ Queue::Impl::Impl(store::Db& db_, events::EventLog& events_, const Clock& clock_
     failed = &metrics->counter("sb_jobs_failed_total", "Failed attempts (nack or expired lease).");
     dead = &metrics->counter("sb_jobs_dead_total", "Jobs that used their last attempt.");
     expired = &metrics->counter("sb_jobs_lease_expired_total", "Leases that ended without ack or nack.");
+    handed_over = &metrics->counter("sb_jobs_handed_over_total",
+                                    "Jobs claimed for an idle in-process worker inside their enqueue's transaction.");
     start_latency = &metrics->histogram("sb_jobs_start_latency_seconds",
                                         "From claimable (enqueued, or its run_at) to claimed.");
     metrics->gauge_fn("sb_jobs_depth", "Jobs per queue and state (read at scrape).",
@@ -257,10 +259,37 @@ Result<std::vector<Enqueued>> Queue::Impl::insert(store::Tx& tx, const std::stri
     if (run_at > now) earliest_due = std::min(earliest_due, run_at);
     else ++ready;
   }
+  // An idle local worker gets ready jobs in this same transaction: the claim
+  // (with its pause, limits and priority order) commits with the enqueue.
+  const bool had_ready = ready > 0;
+  if (had_ready) {
+    std::shared_ptr<Taker> taker;
+    {
+      std::lock_guard lock(mu);
+      if (auto it = idle.find(queue); it != idle.end() && !it->second.empty()) {
+        taker = std::move(it->second.back());
+        it->second.pop_back();
+      }
+    }
+    if (taker) {
+      ClaimOptions want = taker->wants();
+      std::vector<Claimed> handed;
+      if (want.max > 0) {
+        SB_ASSIGN(handed, claim_in(tx, queue, want));
+      }
+      size_t n = handed.size();
+      ready -= std::min(ready, n);
+      tx.after_commit([this, taker, handed = std::move(handed)]() mutable {
+        if (handed_over) handed_over->inc(static_cast<double>(handed.size()));
+        observe_claimed(handed, clock.now_ms());
+        taker->give(std::move(handed));
+      });
+    }
+  }
   if (fresh > 0) {
-    tx.after_commit([this, queue, ready, fresh, earliest_due] {
+    tx.after_commit([this, queue, had_ready, ready, fresh, earliest_due] {
       if (enqueued) enqueued->inc(static_cast<double>(fresh));
-      if (ready) made_ready(queue, ready);
+      if (had_ready) made_ready(queue, ready);  // also with 0 left: idle dispatchers look again
       if (earliest_due != INT64_MAX) made_due(queue, earliest_due);
     });
   }
@@ -268,6 +297,37 @@ Result<std::vector<Enqueued>> Queue::Impl::insert(store::Tx& tx, const std::stri
 }
 
 void Queue::Impl::made_ready(const std::string& queue, size_t n) { waiters.notify(queue, n); }
+
+size_t Queue::idle_workers(std::string_view queue) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->idle.find(std::string(queue));
+  return it == impl_->idle.end() ? 0 : it->second.size();
+}
+
+void Queue::Impl::park_taker(const std::string& queue, std::shared_ptr<Taker> taker) {
+  std::lock_guard lock(mu);
+  idle[queue].push_back(std::move(taker));
+}
+
+void Queue::Impl::unpark_taker(const std::string& queue, const Taker* taker) {
+  std::lock_guard lock(mu);
+  auto it = idle.find(queue);
+  if (it == idle.end()) return;
+  auto& v = it->second;
+  v.erase(std::remove_if(v.begin(), v.end(), [&](auto& t) { return t.get() == taker; }), v.end());
+}
+
+void Queue::Impl::release(const std::string& queue, const std::string& lease) {
+  db.write_async(
+      [this, queue, lease](store::Tx& tx) -> Status {
+        SB_ASSIGN(int64_t n, tx.exec("UPDATE jobs SET state = 'waiting', attempts = attempts - 1, lease = NULL "
+                                     "WHERE lease = $1 AND queue = $2",
+                                     {lease, queue}));
+        if (n > 0) tx.after_commit([this, queue, n] { made_ready(queue, static_cast<size_t>(n)); });
+        return {};
+      },
+      [](Status) {});
+}
 
 void Queue::Impl::made_due(const std::string& queue, int64_t due_ms) {
   {

@@ -28,6 +28,17 @@ struct AckItem {
   std::vector<Ack> acks;
 };
 
+// An in-process worker with free slots and nothing to claim. An enqueue in
+// this process claims for it inside the enqueue's own transaction, so the job
+// starts one commit sooner (enqueue -> start latency).
+struct Taker {
+  virtual ~Taker() = default;
+  // What to claim for it now (max = its free slots); max 0 = none.
+  virtual ClaimOptions wants() = 0;
+  // After the commit that claimed them.
+  virtual void give(std::vector<Claimed> jobs) = 0;
+};
+
 struct Queue::Impl {
   Impl(store::Db& db, events::EventLog& events, const Clock& clock, QueueOptions options,
        metrics::Registry* metrics);
@@ -50,6 +61,13 @@ struct Queue::Impl {
 
   // Jobs per state (delayed = waiting for their run_at).
   Result<Counts> count(const std::string& queue);
+
+  // Idle in-process workers, by queue (see Taker).
+  void park_taker(const std::string& queue, std::shared_ptr<Taker> taker);
+  void unpark_taker(const std::string& queue, const Taker* taker);
+  // Jobs handed to a Taker that stopped meanwhile go back to waiting (their
+  // attempt not counted).
+  void release(const std::string& queue, const std::string& lease);
 
   // --- after commit ---------------------------------------------------------
   // Jobs became claimable in `queue` (n of them), or will at `due_ms`.
@@ -78,11 +96,13 @@ struct Queue::Impl {
   metrics::Counter* failed = nullptr;
   metrics::Counter* dead = nullptr;
   metrics::Counter* expired = nullptr;
+  metrics::Counter* handed_over = nullptr;
   metrics::Histogram* start_latency = nullptr;  // seconds from ready to claimed
 
   std::mutex mu;
   std::set<std::string> known_queues;     // guarded by mu: settings row exists
   std::map<std::string, int64_t> due;     // guarded by mu: earliest delayed run_at per queue
+  std::map<std::string, std::vector<std::shared_ptr<Taker>>> idle;  // guarded by mu
 
   std::mutex timer_mu;
   std::condition_variable timer_cv;

@@ -23,7 +23,7 @@ namespace sb::jobs {
 
 namespace {
 
-class InProcessWorker final : public Worker {
+class InProcessWorker final : public Taker, public std::enable_shared_from_this<InProcessWorker> {
  public:
   InProcessWorker(Queue& queue, Queue::Impl& impl, std::string name, int concurrency, Handler handler,
                   ClaimOptions options)
@@ -32,18 +32,44 @@ class InProcessWorker final : public Worker {
         name_(std::move(name)),
         concurrency_(std::max(1, concurrency)),
         handler_(std::move(handler)),
-        options_(options) {
+        options_(options) {}
+
+  void start() {
     for (int i = 0; i < concurrency_; ++i) runners_.emplace_back([this] { run(); });
     dispatcher_ = std::thread([this] { dispatch(); });
   }
-  ~InProcessWorker() override { stop(); }
 
-  void stop() override {
+  ClaimOptions wants() override {
+    ClaimOptions opt = options_;
+    std::lock_guard lock(mu_);
+    size_t cap = capacity(), held = ready_.size() + running_;
+    opt.max = stopping_ || held >= cap ? 0 : static_cast<int>(cap - held);
+    return opt;
+  }
+
+  void give(std::vector<Claimed> jobs) override {
+    if (jobs.empty()) return;
+    {
+      std::lock_guard lock(mu_);
+      if (!drain_) {
+        for (auto& j : jobs) ready_.push_back(std::move(j));
+        jobs.clear();
+      }
+    }
+    if (!jobs.empty()) {  // the runners are gone: back to waiting
+      impl_.release(name_, jobs.front().lease);
+      return;
+    }
+    work_.notify_all();
+  }
+
+  void stop() {
     {
       std::lock_guard lock(mu_);
       if (stopping_) return;
       stopping_ = true;
     }
+    impl_.unpark_taker(name_, this);
     impl_.waiters.notify(name_, 0);  // a sleeping dispatcher looks at stopping_
     room_.notify_all();
     if (dispatcher_.joinable()) dispatcher_.join();
@@ -75,7 +101,10 @@ class InProcessWorker final : public Worker {
       opt.max = static_cast<int>(want);
       auto jobs = queue_.claim(name_, opt);
       if (!jobs.ok() || jobs->empty()) {
+        // Idle: the next local enqueue claims for us in its own transaction.
+        impl_.park_taker(name_, shared_from_this());
         impl_.waiters.wait(name_, seen, kIdleRecheckMs);
+        impl_.unpark_taker(name_, this);
         continue;
       }
       {
@@ -176,10 +205,24 @@ class InProcessWorker final : public Worker {
   std::thread dispatcher_;
 };
 
+// What the caller holds; the worker itself is shared with the idle list and
+// in-flight hand-overs, which may outlive stop() by a moment.
+class WorkerHandle final : public Worker {
+ public:
+  explicit WorkerHandle(std::shared_ptr<InProcessWorker> w) : w_(std::move(w)) {}
+  ~WorkerHandle() override { w_->stop(); }
+  void stop() override { w_->stop(); }
+
+ private:
+  std::shared_ptr<InProcessWorker> w_;
+};
+
 }  // namespace
 
 std::unique_ptr<Worker> Queue::work(std::string queue, int concurrency, Handler handler, ClaimOptions options) {
-  return std::make_unique<InProcessWorker>(*this, *impl_, std::move(queue), concurrency, std::move(handler), options);
+  auto w = std::make_shared<InProcessWorker>(*this, *impl_, std::move(queue), concurrency, std::move(handler), options);
+  w->start();
+  return std::make_unique<WorkerHandle>(std::move(w));
 }
 
 }  // namespace sb::jobs

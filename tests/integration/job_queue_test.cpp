@@ -13,6 +13,7 @@
 #include "core/metrics.h"
 #include "events/event_log.h"
 #include "jobs/queue.h"
+#include "eventually.h"
 #include "test_databases.h"
 
 namespace sb::jobs {
@@ -375,6 +376,31 @@ TEST_P(JobQueueTest, InProcessWorkersRunEveryJobAndRetryFailures) {
   auto info = queue.info("w");
   EXPECT_EQ(info->counts.completed, kJobs) << "every ack was durable by stop()";
   EXPECT_EQ(info->counts.active, 0);
+}
+
+TEST_P(JobQueueTest, AnIdleLocalWorkerGetsTheJobInsideTheEnqueueTransaction) {
+  std::promise<Claimed> got;
+  auto worker = queue.work("idle", 2, [&](const Claimed& c) -> Result<std::string> {
+    got.set_value(c);
+    return std::string();
+  });
+  ASSERT_TRUE(test::eventually([&] { return queue.idle_workers("idle") == 1; })) << "the worker found nothing and waits";
+  // A rolled-back enqueue hands nothing over.
+  EXPECT_FALSE(db->write([&](store::Tx& tx) -> Status {
+    SB_TRY(queue.enqueue(tx, "idle", {job(R"({"n":0})")}).status());
+    return Status::conflict("rolled back");
+  }));
+  EXPECT_EQ(queue.info("idle")->counts.waiting + queue.info("idle")->counts.active, 0);
+  ASSERT_TRUE(test::eventually([&] { return queue.idle_workers("idle") == 1; })) << "idle again after its recheck";
+  std::string id = enqueue_one("idle", job(R"({"n":1})"));
+  auto f = got.get_future();
+  ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+  Claimed c = f.get();
+  EXPECT_EQ(c.id, id);
+  EXPECT_EQ(c.attempt, 1);
+  EXPECT_EQ(metrics.counter("sb_jobs_handed_over_total", "").value(), 1) << "claimed in the enqueue's transaction";
+  worker->stop();
+  EXPECT_EQ(queue.info("idle")->counts.completed, 1);
 }
 
 TEST_P(JobQueueTest, RepeatableJobEnqueuesOncePerTickAcrossInstances) {
