@@ -28,6 +28,8 @@ std::map<std::string, std::string> env() {
           {"SWITCHBOARD_JOBS__TICK_MS", "50"},
           {"SWITCHBOARD_JOBS__MAX_PAYLOAD_BYTES", "1024"},
           {"SWITCHBOARD_JOBS__KEEP_COMPLETED", "1000000"},
+          {"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_OPS", "1"},
+          {"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_MEM_KIB", "64"},
           {"SWITCHBOARD_HTTP__ACCESS_LOG", "false"}};
 }
 
@@ -116,6 +118,35 @@ TEST(JobsE2E, HttpContract) {
   EXPECT_EQ(big.status, 413) << big.body;
   EXPECT_EQ(parse(get(s, "/v1/queues/mail")).at("counts").at("waiting").as_int64(), 1) << "nothing half-written";
   EXPECT_EQ(http_request("POST", s.url("/v1/queues/mail/jobs"), "{}", {kJson}).status, 401);
+}
+
+// A user's role decides which side of a queue they may use: jobs:write
+// enqueues, jobs:work claims and acks, jobs:admin inspects.
+TEST(JobsE2E, PermissionsSeparateProducersWorkersAndOperators) {
+  ServerProcess s(env());
+  ASSERT_TRUE(s.start()) << s.output();
+  auto as_admin = [&](const std::string& method, const std::string& path, const std::string& body) {
+    return http_request(method, s.url(path), body, {s.auth_header(), kJson});
+  };
+  ASSERT_EQ(as_admin("PUT", "/v1/roles/producer", R"({"permissions":["jobs:write"]})").status, 200);
+  const std::string pw = "correct horse battery staple";
+  auto reg = http_request("POST", s.url("/v1/auth/register"), R"({"email":"p@example.com","password":")" + pw + R"("})",
+                          {kJson});
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  std::string user = str(parse(reg), "id");
+  ASSERT_EQ(as_admin("PUT", "/v1/users/" + user + "/roles/producer", "").status, 200);
+  auto login = http_request("POST", s.url("/v1/auth/login"), R"({"email":"p@example.com","password":")" + pw + R"("})",
+                            {kJson});
+  ASSERT_EQ(login.status, 200) << login.body;
+  std::string bearer = "Authorization: Bearer " + str(parse(login), "access_token");
+  auto as_user = [&](const std::string& method, const std::string& path, const std::string& body) {
+    return http_request(method, s.url(path), body, {bearer, kJson});
+  };
+  EXPECT_EQ(as_user("POST", "/v1/queues/orders/jobs", R"({"payload":{"n":1}})").status, 201);
+  EXPECT_EQ(as_user("POST", "/v1/queues/orders/claim", "{}").status, 403);
+  EXPECT_EQ(as_user("GET", "/v1/queues/orders", "").status, 403);
+  EXPECT_EQ(as_user("POST", "/v1/queues/orders/pause", "").status, 403);
+  EXPECT_EQ(parse(as_admin("GET", "/v1/queues/orders", "")).at("counts").at("waiting").as_int64(), 1);
 }
 
 TEST(JobsE2E, LongPollClaimIsAnsweredByAnEnqueue) {
