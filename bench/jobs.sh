@@ -17,12 +17,12 @@ chmod 755 "$WORK"
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  if [ -f "$WORK/pg/postmaster.pid" ]; then runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+  pg_stop
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 field() { sed -nE "s/.*$1=([0-9.]+).*/\1/p" | head -1; }
 # shellcheck source=bench/jobs/peer.sh
 source "$ROOT/bench/jobs/peer.sh"
@@ -57,7 +57,7 @@ KEY="sbk_jobsbench_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 SWITCHBOARD_ADMIN_KEY=$KEY SWITCHBOARD_LOG__LEVEL=warn SWITCHBOARD_HTTP__ACCESS_LOG=false \
   taskset -c 0 "$BIN" serve --listen "127.0.0.1:$SB_PORT" --data-dir "$WORK/sb" > "$WORK/sb.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$SB_PORT/health" >/dev/null 2>&1 && break; sleep 0.05; done
+wait_http "http://127.0.0.1:$SB_PORT/health"
 : > "$WORK/http.txt"
 for r in $(seq "$ROUNDS"); do
   taskset -c 1 node "$ROOT/bench/jobs/http_worker_bench.mjs" "http://127.0.0.1:$SB_PORT" "$KEY" "http$r" "$N" 8 100 \
@@ -68,12 +68,7 @@ printf "jobs HTTP workers       BullMQ %9.0f jobs/s   switchboard SQLite %9.0f j
 kill "${PIDS[-1]}" 2>/dev/null || true
 
 # --- PostgreSQL 15 ---------------------------------------------------------
-PG_PORT=$(free_port)
-mkdir -p "$WORK/pg" && chown postgres "$WORK/pg"
-runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$WORK/pg" -A trust -U sb >/dev/null
-runuser -u postgres -- taskset -c 0 /usr/lib/postgresql/15/bin/pg_ctl -D "$WORK/pg" -w -l "$WORK/pg/log" \
-  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$WORK/pg -c synchronous_commit=on" start >/dev/null
-PG_URL="postgresql://sb@127.0.0.1:$PG_PORT/postgres"
+pg_start
 : > "$WORK/pgq.txt"
 for r in $(seq "$ROUNDS"); do
   taskset -c 0,1 "$JB" "$PG_URL" process "$N" 32 | sed -nE 's/.*= ([0-9]+) jobs\/s.*/\1/p' >> "$WORK/pgq.txt"

@@ -16,15 +16,14 @@ KEY="sbk_bench_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  if [ -f "$WORK/pg/postmaster.pid" ]; then runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+  pg_stop
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_http() { for _ in $(seq 1 200); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "not up: $1" >&2; return 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 rps() { awk '/Requests\/sec/ {print $2}'; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 load() { taskset -c 1 wrk -t1 -c"$2" -d"${DUR}s" "${@:3}" "$1" 2>&1; }
 
 echo "== switchboard bench  $(date -u +%FT%TZ)  $(nproc) cores; servers on core 0, load on core 1; ${ROUNDS}x${DUR}s rounds, medians"
@@ -109,12 +108,7 @@ for b in 100 1000; do
 done
 
 # --- 5. the same on PostgreSQL 15 (synchronous_commit=on) ---------------------
-PG_PORT=$(free_port)
-mkdir -p "$WORK/pg" && chown postgres "$WORK/pg"
-runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$WORK/pg" -A trust -U sb >/dev/null
-runuser -u postgres -- taskset -c 0 /usr/lib/postgresql/15/bin/pg_ctl -D "$WORK/pg" -w -l "$WORK/pg/log" \
-  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$WORK/pg -c synchronous_commit=on" start >/dev/null
-PG_URL="postgresql://sb@127.0.0.1:$PG_PORT/postgres"
+pg_start
 sync
 start_sb "$PG_URL" "$WORK/pgdata" "$WORK/sb-pg.log"
 : > "$WORK/pgpub.txt"
