@@ -18,6 +18,7 @@ namespace sb::config { class ConfigService; }
 namespace sb::events { class EventLog; }
 namespace sb::identity { class ApiKeys; class AuthService; }
 namespace sb::access { class AccessControl; }
+namespace sb::jobs { class Queue; }
 namespace sb::store { class Db; }
 namespace sb::http { class Pipeline; class Router; }
 namespace sb::api { class Component; struct Kernel; struct Declarations; }
@@ -54,6 +55,8 @@ class App {
   identity::ApiKeys& api_keys();
   identity::AuthService& auth();
   access::AccessControl& access();
+  // The job queues (after init()); its housekeeping timer runs only under serve().
+  jobs::Queue& jobs();
   store::Db& db();
   // The request pipeline over every component's routes (after init()).
   http::Pipeline& pipeline();

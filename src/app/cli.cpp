@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "app/cli_identity.h"
+#include "app/cli_queue.h"
 #include "config/config.h"
 #include "config/describe.h"
 #include "core/ids.h"
@@ -87,6 +88,8 @@ int run_cli(int argc, char** argv, char** envp) {
 
   IdentityCommands identity_cmds;
   add_identity_commands(cli, identity_cmds, add_common);
+  QueueCommands queue_cmds;
+  add_queue_commands(cli, queue_cmds, add_common);
 
   cli.add_subcommand("version", "Print the version")->callback([] { std::puts("switchboard 0.1.0"); });
 
@@ -126,6 +129,7 @@ int run_cli(int argc, char** argv, char** envp) {
     return s ? 0 : fail(s);
   }
   if (auto code = run_identity_commands(identity_cmds, app)) return *code;
+  if (auto code = run_queue_commands(queue_cmds, app)) return *code;
   if (*rotate) {
     auto k = app.api_keys().rotate("rotated");
     if (!k.ok()) return fail(k.status());

@@ -283,5 +283,118 @@ TEST_F(CliE2E, UserRoleAndKeyCommandsActOnTheRunningServer) {
   EXPECT_EQ(http_request("GET", server.url("/v1/events"), "", {bearer}).status, 200);
 }
 
+// Operators inspect and repair job queues from the host: jobs enqueued (and
+// dead-lettered) over HTTP, then the server stopped, so nothing but the CLI
+// changes the store between the commands and their checks.
+TEST_F(CliE2E, QueueCommandsListInspectRetryPauseAndResume) {
+  auto post = [&](const std::string& path, const std::string& body) {
+    return http_request("POST", server.url(path), body, {server.auth_header(), kJson});
+  };
+  // Two jobs die after one attempt (priority 9: claimed before the rest).
+  ASSERT_EQ(post("/v1/queues/mail/jobs", R"([{"payload":{"n":1},"max_attempts":1,"priority":9},)"
+                                         R"({"payload":{"n":2},"max_attempts":1,"priority":9},)"
+                                         R"({"payload":{"n":3}},{"payload":{"n":4}}])")
+                .status,
+            201);
+  ASSERT_EQ(post("/v1/queues/reports/jobs", R"({"payload":{},"delay_ms":3600000})").status, 201);
+  auto claimed = post("/v1/queues/mail/claim", R"({"max":2,"lease_ms":30000})");
+  ASSERT_EQ(claimed.status, 200) << claimed.body;
+  bj::value claims = bj::parse(claimed.body);
+  std::vector<std::string> dead;
+  for (auto& j : claims.at("jobs").as_array()) {
+    std::string id(j.at("id").as_string());
+    auto nack = post("/v1/queues/mail/jobs/" + id + "/nack",
+                     R"({"lease":")" + std::string(j.at("lease").as_string()) + R"(","error":"smtp down\nline 2"})");
+    ASSERT_EQ(nack.status, 200) << nack.body;
+    dead.push_back(id);
+  }
+  ASSERT_EQ(dead.size(), 2u);
+  ASSERT_EQ(server.stop_graceful(), 0) << server.output();
+
+  // ls: a header, then one row per queue.
+  std::string out;
+  ASSERT_EQ(cli({"queue", "ls"}, out), 0) << err_;
+  auto rows = lines_of(out);
+  ASSERT_EQ(rows.size(), 3u) << out;
+  static const std::regex ws(R"(\s+)");
+  auto cells = [](const std::string& line) {
+    return std::vector<std::string>(std::sregex_token_iterator(line.begin(), line.end(), ws, -1), {});
+  };
+  using Cells = std::vector<std::string>;
+  EXPECT_EQ(cells(rows[0]), (Cells{"NAME", "WAITING", "DELAYED", "ACTIVE", "COMPLETED", "DEAD", "PAUSED"}));
+  EXPECT_EQ(cells(rows[1]), (Cells{"mail", "2", "0", "0", "0", "2", "no"}));
+  EXPECT_EQ(cells(rows[2]), (Cells{"reports", "0", "1", "0", "0", "0", "no"}));
+  ASSERT_EQ(cli({"queue", "ls", "--json"}, out), 0) << err_;
+  bj::value all = bj::parse(out);
+  ASSERT_EQ(all.as_array().size(), 2u) << out;
+  EXPECT_EQ(all.at(1).at("name"), "reports");
+
+  auto stats = [&](const std::string& queue) {
+    std::string text;
+    EXPECT_EQ(cli({"queue", "stats", queue, "--json"}, text), 0) << err_;
+    boost::system::error_code ec;
+    bj::value v = bj::parse(text, ec);
+    EXPECT_FALSE(ec) << "stdout: " << text;
+    return ec ? bj::value{} : v;
+  };
+  bj::value mail = stats("mail");
+  EXPECT_EQ(mail.at("counts").at("waiting"), 2);
+  EXPECT_EQ(mail.at("counts").at("dead"), 2);
+  EXPECT_EQ(mail.at("counts").at("active"), 0);
+  EXPECT_EQ(mail.at("paused"), false);
+
+  // jobs --state dead: both dead jobs, newest first, with their last error on one line.
+  ASSERT_EQ(cli({"queue", "jobs", "mail", "--state", "dead"}, out), 0) << err_;
+  rows = lines_of(out);
+  ASSERT_EQ(rows.size(), 3u) << out;
+  EXPECT_EQ(rows[0].rfind("ID", 0), 0u) << out;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    auto c = cells(rows[i]);
+    ASSERT_GE(c.size(), 6u) << rows[i];
+    EXPECT_TRUE(c[0] == dead[0] || c[0] == dead[1]) << rows[i];
+    EXPECT_EQ(c[1], "dead");
+    EXPECT_EQ(c[2], "1/1");
+    EXPECT_EQ(c[3], "9");
+    EXPECT_NE(rows[i].find("smtp down line 2"), std::string::npos) << rows[i];
+  }
+  ASSERT_EQ(cli({"queue", "jobs", "mail", "--state", "dead", "--limit", "1", "--json"}, out), 0) << err_;
+  bj::value listed = bj::parse(out);
+  ASSERT_EQ(listed.as_array().size(), 1u) << out;
+  EXPECT_EQ(listed.at(0).at("state"), "dead");
+  EXPECT_EQ(cli({"queue", "jobs", "mail", "--state", "finished"}, out), 2);
+  EXPECT_NE(err_.find("--state"), std::string::npos) << "stderr: " << err_;
+
+  // retry one by id, then every dead one; a job not dead is a conflict.
+  ASSERT_EQ(cli({"queue", "retry", "mail", dead[0]}, out), 0) << err_;
+  mail = stats("mail");
+  EXPECT_EQ(mail.at("counts").at("waiting"), 3);
+  EXPECT_EQ(mail.at("counts").at("dead"), 1);
+  EXPECT_NE(cli({"queue", "retry", "mail", dead[0]}, out), 0);
+  EXPECT_NE(err_.find("only dead or cancelled"), std::string::npos) << "stderr: " << err_;
+  ASSERT_EQ(cli({"queue", "retry", "mail", "--all-dead"}, out), 0) << err_;
+  EXPECT_NE(out.find("retried 1 dead job"), std::string::npos) << out;
+  mail = stats("mail");
+  EXPECT_EQ(mail.at("counts").at("waiting"), 4);
+  EXPECT_EQ(mail.at("counts").at("dead"), 0);
+
+  // Unknown job, bad queue name: loud, non-zero, nothing printed on stdout.
+  const std::string unknown = "0190aaaa-0000-7000-8000-000000000000";
+  EXPECT_EQ(cli({"queue", "retry", "mail", unknown}, out), 1);
+  EXPECT_NE(err_.find(unknown), std::string::npos) << "stderr: " << err_;
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(cli({"queue", "stats", "bad name"}, out), 2);
+  EXPECT_NE(err_.find("queue"), std::string::npos) << "stderr: " << err_;
+
+  // pause / resume.
+  ASSERT_EQ(cli({"queue", "pause", "mail"}, out), 0) << err_;
+  EXPECT_EQ(stats("mail").at("paused"), true);
+  EXPECT_EQ(stats("reports").at("paused"), false);
+  ASSERT_EQ(cli({"queue", "ls"}, out), 0) << err_;
+  ASSERT_EQ(lines_of(out).size(), 3u) << out;
+  EXPECT_EQ(cells(lines_of(out)[1]).back(), "yes") << out;
+  ASSERT_EQ(cli({"queue", "resume", "mail"}, out), 0) << err_;
+  EXPECT_EQ(stats("mail").at("paused"), false);
+}
+
 }  // namespace
 }  // namespace sb::test
