@@ -159,7 +159,7 @@ Queue::Impl::Impl(store::Db& db_, events::EventLog& events_, const Clock& clock_
     dead = &metrics->counter("sb_jobs_dead_total", "Jobs that used their last attempt.");
     expired = &metrics->counter("sb_jobs_lease_expired_total", "Leases that ended without ack or nack.");
     handed_over = &metrics->counter("sb_jobs_handed_over_total",
-                                    "Jobs claimed for an idle in-process worker inside their enqueue's transaction.");
+                                    "Jobs claimed for a local in-process worker inside their enqueue's transaction.");
     start_latency = &metrics->histogram("sb_jobs_start_latency_seconds",
                                         "From claimable (enqueued, or its run_at) to claimed.");
     metrics->gauge_fn("sb_jobs_depth", "Jobs per queue and state (read at scrape).",
@@ -259,24 +259,31 @@ Result<std::vector<Enqueued>> Queue::Impl::insert(store::Tx& tx, const std::stri
     if (run_at > now) earliest_due = std::min(earliest_due, run_at);
     else ++ready;
   }
-  // An idle local worker gets ready jobs in this same transaction: the claim
-  // (with its pause, limits and priority order) commits with the enqueue.
+  // A local worker with room gets ready jobs in this same transaction: the
+  // claim (with its pause, limits and priority order) commits with the
+  // enqueue, one commit sooner than waking it to claim on its own.
   const bool had_ready = ready > 0;
   if (had_ready) {
-    std::shared_ptr<Taker> taker;
+    std::vector<std::shared_ptr<Taker>> local;
     {
       std::lock_guard lock(mu);
-      if (auto it = idle.find(queue); it != idle.end() && !it->second.empty()) {
-        taker = std::move(it->second.back());
-        it->second.pop_back();
+      if (auto it = takers.find(queue); it != takers.end() && !it->second.empty()) {
+        local = it->second;
+        std::rotate(it->second.begin(), it->second.begin() + 1, it->second.end());  // take turns
+      }
+    }
+    std::shared_ptr<Taker> taker;
+    ClaimOptions want;
+    for (auto& t : local) {
+      want = t->wants();
+      if (want.max > 0) {
+        taker = t;
+        break;
       }
     }
     if (taker) {
-      ClaimOptions want = taker->wants();
       std::vector<Claimed> handed;
-      if (want.max > 0) {
-        SB_ASSIGN(handed, claim_in(tx, queue, want));
-      }
+      SB_ASSIGN(handed, claim_in(tx, queue, want));
       size_t n = handed.size();
       ready -= std::min(ready, n);
       tx.after_commit([this, taker, handed = std::move(handed)]() mutable {
@@ -289,7 +296,9 @@ Result<std::vector<Enqueued>> Queue::Impl::insert(store::Tx& tx, const std::stri
   if (fresh > 0) {
     tx.after_commit([this, queue, had_ready, ready, fresh, earliest_due] {
       if (enqueued) enqueued->inc(static_cast<double>(fresh));
-      if (had_ready) made_ready(queue, ready);  // also with 0 left: idle dispatchers look again
+      // Nothing left for anyone when a local worker took it all (waking
+      // dispatchers then would only cost an empty claim's commit).
+      if (had_ready && ready > 0) made_ready(queue, ready);
       if (earliest_due != INT64_MAX) made_due(queue, earliest_due);
     });
   }
@@ -298,21 +307,22 @@ Result<std::vector<Enqueued>> Queue::Impl::insert(store::Tx& tx, const std::stri
 
 void Queue::Impl::made_ready(const std::string& queue, size_t n) { waiters.notify(queue, n); }
 
-size_t Queue::idle_workers(std::string_view queue) {
+size_t Queue::local_workers(std::string_view queue) {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->idle.find(std::string(queue));
-  return it == impl_->idle.end() ? 0 : it->second.size();
+  auto it = impl_->takers.find(std::string(queue));
+  return it == impl_->takers.end() ? 0 : it->second.size();
 }
 
 void Queue::Impl::park_taker(const std::string& queue, std::shared_ptr<Taker> taker) {
   std::lock_guard lock(mu);
-  idle[queue].push_back(std::move(taker));
+  auto& v = takers[queue];
+  if (std::find(v.begin(), v.end(), taker) == v.end()) v.push_back(std::move(taker));
 }
 
 void Queue::Impl::unpark_taker(const std::string& queue, const Taker* taker) {
   std::lock_guard lock(mu);
-  auto it = idle.find(queue);
-  if (it == idle.end()) return;
+  auto it = takers.find(queue);
+  if (it == takers.end()) return;
   auto& v = it->second;
   v.erase(std::remove_if(v.begin(), v.end(), [&](auto& t) { return t.get() == taker; }), v.end());
 }

@@ -199,10 +199,10 @@ class Queue {
   std::unique_ptr<Worker> work(std::string queue, int concurrency, Handler handler,
                                ClaimOptions options = {});
 
-  // In-process workers of this process with free slots waiting for jobs of
-  // `queue`. A job enqueued here while one waits is claimed for it inside the
-  // enqueue's own transaction (one commit from enqueue to start).
-  size_t idle_workers(std::string_view queue);
+  // In-process workers of this process for `queue`. A job enqueued in this
+  // process is claimed for one of them that has free slots inside the
+  // enqueue's own transaction: one commit from enqueue to start.
+  size_t local_workers(std::string_view queue);
 
   // --- administration ----------------------------------------------------
   Result<JobInfo> get(std::string_view queue, std::string_view id);

@@ -28,9 +28,9 @@ struct AckItem {
   std::vector<Ack> acks;
 };
 
-// An in-process worker with free slots and nothing to claim. An enqueue in
-// this process claims for it inside the enqueue's own transaction, so the job
-// starts one commit sooner (enqueue -> start latency).
+// An in-process worker, registered while it runs. An enqueue in this process
+// claims for one that has free slots inside the enqueue's own transaction, so
+// the job starts one commit sooner than if the worker were woken to claim.
 struct Taker {
   virtual ~Taker() = default;
   // What to claim for it now (max = its free slots); max 0 = none.
@@ -62,7 +62,7 @@ struct Queue::Impl {
   // Jobs per state (delayed = waiting for their run_at).
   Result<Counts> count(const std::string& queue);
 
-  // Idle in-process workers, by queue (see Taker).
+  // In-process workers, by queue (see Taker).
   void park_taker(const std::string& queue, std::shared_ptr<Taker> taker);
   void unpark_taker(const std::string& queue, const Taker* taker);
   // Jobs handed to a Taker that stopped meanwhile go back to waiting (their
@@ -102,7 +102,7 @@ struct Queue::Impl {
   std::mutex mu;
   std::set<std::string> known_queues;     // guarded by mu: settings row exists
   std::map<std::string, int64_t> due;     // guarded by mu: earliest delayed run_at per queue
-  std::map<std::string, std::vector<std::shared_ptr<Taker>>> idle;  // guarded by mu
+  std::map<std::string, std::vector<std::shared_ptr<Taker>>> takers;  // guarded by mu: local workers
 
   std::mutex timer_mu;
   std::condition_variable timer_cv;

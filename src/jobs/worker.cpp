@@ -37,6 +37,8 @@ class InProcessWorker final : public Taker, public std::enable_shared_from_this<
   void start() {
     for (int i = 0; i < concurrency_; ++i) runners_.emplace_back([this] { run(); });
     dispatcher_ = std::thread([this] { dispatch(); });
+    // Local enqueues claim for this worker while it has room (wants()).
+    impl_.park_taker(name_, shared_from_this());
   }
 
   ClaimOptions wants() override {
@@ -101,10 +103,7 @@ class InProcessWorker final : public Taker, public std::enable_shared_from_this<
       opt.max = static_cast<int>(want);
       auto jobs = queue_.claim(name_, opt);
       if (!jobs.ok() || jobs->empty()) {
-        // Idle: the next local enqueue claims for us in its own transaction.
-        impl_.park_taker(name_, shared_from_this());
         impl_.waiters.wait(name_, seen, kIdleRecheckMs);
-        impl_.unpark_taker(name_, this);
         continue;
       }
       {
@@ -205,7 +204,7 @@ class InProcessWorker final : public Taker, public std::enable_shared_from_this<
   std::thread dispatcher_;
 };
 
-// What the caller holds; the worker itself is shared with the idle list and
+// What the caller holds; the worker itself is shared with the takers list and
 // in-flight hand-overs, which may outlive stop() by a moment.
 class WorkerHandle final : public Worker {
  public:
