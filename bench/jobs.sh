@@ -46,10 +46,15 @@ BQA=$(median < "$WORK/bqadd.txt"); SQA=$(median < "$WORK/sqadd.txt")
 printf "jobs add bulk (1000)    BullMQ %9.0f jobs/s   switchboard SQLite %9.0f jobs/s   ratio %.2f\n" "$BQA" "$SQA" "$(awk -v a="$SQA" -v b="$BQA" 'BEGIN{print a/b}')"
 
 # --- enqueue -> start latency at 2,000 jobs/s, idle workers ------------------
-BL=$(bullmq --scenarios latency --rate 2000 --seconds 8 | grep '^bullmq latency')
-SL=$(taskset -c 0,1 "$JB" "sqlite:$WORK/l.db" latency 2000 8 | grep -v migration)
-echo "jobs latency BullMQ     rate 2000/s  p50 $(echo "$BL" | field p50_ms) ms  p99 $(echo "$BL" | field p99_ms) ms"
-echo "jobs latency SQLite     $(echo "$SL" | sed -E 's/.*workers: //')  (target p99 <= 5 ms)"
+: > "$WORK/bl50.txt"; : > "$WORK/bl99.txt"; : > "$WORK/sl50.txt"; : > "$WORK/sl99.txt"
+for r in $(seq "$ROUNDS"); do
+  BL=$(bullmq --scenarios latency --rate 2000 --seconds 8 | grep '^bullmq latency')
+  echo "$BL" | field p50_ms >> "$WORK/bl50.txt"; echo "$BL" | field p99_ms >> "$WORK/bl99.txt"
+  SL=$(taskset -c 0,1 "$JB" "sqlite:$WORK/l$r.db" latency 2000 8 | grep -v migration)
+  echo "$SL" | sed -nE 's/.*p50 ([0-9.]+) ms.*/\1/p' >> "$WORK/sl50.txt"
+  echo "$SL" | sed -nE 's/.*p99 ([0-9.]+) ms.*/\1/p' >> "$WORK/sl99.txt"
+done
+echo "jobs latency at 2000/s   BullMQ p50 $(median < "$WORK/bl50.txt") ms p99 $(median < "$WORK/bl99.txt") ms   switchboard SQLite p50 $(median < "$WORK/sl50.txt") ms p99 $(median < "$WORK/sl99.txt") ms  (target p99 <= 5 ms; p99s: $(tr '\n' ' ' < "$WORK/sl99.txt"))"
 
 # --- remote workers over HTTP (claim batches of 100, batch acks) -------------
 SB_PORT=$(free_port)
