@@ -46,7 +46,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string url = argv[1], mode = argv[2];
-  auto db = sb::store::open(url);
+  sb::store::Options store_options;
+  if (const char* sync = std::getenv("JOBS_BENCH_SQLITE_SYNC")) store_options.sqlite_synchronous = sync;  // experiments
+  auto db = sb::store::open(url, store_options);
   if (!db.ok() || !sb::store::migrate(**db)) {
     std::fprintf(stderr, "cannot open %s\n", url.c_str());
     return 1;

@@ -51,6 +51,7 @@ class InProcessWorker final : public Taker, public std::enable_shared_from_this<
 
   void give(std::vector<Claimed> jobs) override {
     if (jobs.empty()) return;
+    const size_t n = jobs.size();
     {
       std::lock_guard lock(mu_);
       if (!drain_) {
@@ -62,7 +63,7 @@ class InProcessWorker final : public Taker, public std::enable_shared_from_this<
       impl_.release(name_, jobs.front().lease);
       return;
     }
-    work_.notify_all();
+    wake_runners(n);
   }
 
   void stop() {
@@ -110,9 +111,7 @@ class InProcessWorker final : public Taker, public std::enable_shared_from_this<
         std::lock_guard lock(mu_);
         for (auto& j : *jobs) ready_.push_back(std::move(j));
       }
-      if (jobs->size() >= static_cast<size_t>(concurrency_)) work_.notify_all();
-      else
-        for (size_t i = 0; i < jobs->size(); ++i) work_.notify_one();
+      wake_runners(jobs->size());
     }
   }
 
@@ -149,6 +148,12 @@ class InProcessWorker final : public Taker, public std::enable_shared_from_this<
       flush_acks();
       if (wake_dispatcher) room_.notify_one();
     }
+  }
+
+  // One runner per job (waking all of them for one job costs more than the job).
+  void wake_runners(size_t jobs) {
+    if (jobs >= static_cast<size_t>(concurrency_)) return work_.notify_all();
+    for (size_t i = 0; i < jobs; ++i) work_.notify_one();
   }
 
   // Jobs the runners finish within a quarter of the lease. Under mu_.
