@@ -10,6 +10,7 @@ namespace sb::jobs {
 namespace {
 constexpr int kRecoverBatch = 500;
 constexpr int kRetentionBatch = 5000;
+constexpr int64_t kRetentionEveryMs = 30'000;
 }  // namespace
 
 Status Queue::Impl::recover_expired(int64_t now) {
@@ -17,6 +18,15 @@ Status Queue::Impl::recover_expired(int64_t now) {
   // as failed and the job is delivered again at once (no backoff: nothing
   // says the job itself is at fault), or dead-lettered if it was the last.
   const bool pg = db.engine() == store::Engine::kPostgres;
+  // Looked for in a read first: an idle instance's tick then writes (and
+  // syncs) nothing.
+  bool any = false;
+  SB_TRY(db.read([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT 1 FROM jobs WHERE state = 'active' AND lease_until_ms <= $1 LIMIT 1", {now}));
+    any = !rows.empty();
+    return {};
+  }));
+  if (!any) return {};
   size_t n = 0;
   SB_TRY(db.write([&](store::Tx& tx) -> Status {
     SB_ASSIGN(auto rows, tx.query(std::string("SELECT id, queue, attempts, max_attempts, errors FROM jobs "
@@ -36,29 +46,31 @@ Status Queue::Impl::recover_expired(int64_t now) {
 }
 
 Status Queue::Impl::apply_retention(int64_t now) {
-  std::vector<std::string> names;
+  // Every kRetentionEveryMs, in one transaction for every queue: deleting
+  // is not urgent, and a commit per queue per tick would sync the disk for
+  // nothing on an idle server.
   {
     std::lock_guard lock(mu);
-    names.assign(known_queues.begin(), known_queues.end());
+    if (last_retention_ms != 0 && now - last_retention_ms < kRetentionEveryMs) return {};
+    last_retention_ms = now;
   }
-  for (auto& name : names) {
-    SB_TRY(db.write([&](store::Tx& tx) -> Status {
-      SB_ASSIGN(auto rows, tx.query("SELECT keep_completed, keep_completed_ms FROM job_queues WHERE name = $1", {name}));
-      if (rows.empty()) return {};
-      int64_t keep = rows[0].int_at(0) >= 0 ? rows[0].int_at(0) : options.default_keep_completed;
-      int64_t age = rows[0].int_at(1) >= 0 ? rows[0].int_at(1) : options.default_keep_completed_ms;
+  return db.write([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto queues, tx.query("SELECT name, keep_completed, keep_completed_ms FROM job_queues"));
+    for (auto& q : queues) {
+      std::string name = q.text_at(0);
+      int64_t keep = q.int_at(1) >= 0 ? q.int_at(1) : options.default_keep_completed;
+      int64_t age = q.int_at(2) >= 0 ? q.int_at(2) : options.default_keep_completed_ms;
       // Newest `keep` completed jobs younger than `age` stay; a bounded
-      // number go per tick so one tick never holds the writer for long.
+      // number go per run so one run never holds the writer for long.
       SB_TRY(tx.exec("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = $1 AND state = 'completed' "
                      "AND finished_ms < $2 LIMIT " + std::to_string(kRetentionBatch) + ")",
                      {name, now - age}));
       SB_TRY(tx.exec("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = $1 AND state = 'completed' "
                      "ORDER BY finished_ms DESC LIMIT " + std::to_string(kRetentionBatch) + " OFFSET $2)",
                      {name, keep}));
-      return {};
-    }));
-  }
-  return {};
+    }
+    return {};
+  });
 }
 
 Status Queue::tick() {

@@ -102,6 +102,7 @@ struct Queue::Impl {
   std::mutex mu;
   std::set<std::string> known_queues;     // guarded by mu: settings row exists
   std::map<std::string, int64_t> due;     // guarded by mu: earliest delayed run_at per queue
+  int64_t last_retention_ms = 0;          // guarded by mu
   std::map<std::string, std::vector<std::shared_ptr<Taker>>> takers;  // guarded by mu: local workers
 
   std::mutex timer_mu;
