@@ -26,8 +26,9 @@ DEPENDS_ON = {
     "access": ["events"],
     "providers": ["config", "resilience"],
     "jobs": ["events"],
+    "notify": ["jobs", "providers", "events"],
     "http": ["core"],
-    "api": ["http", "config", "events", "identity", "access", "resilience", "providers", "jobs"],
+    "api": ["http", "config", "events", "identity", "access", "resilience", "providers", "jobs", "notify"],
     "app": ["api", "providers"],
 }
 ASIO = re.compile(r'#\s*include\s*[<"]boost/(asio|beast)')

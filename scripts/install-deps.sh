@@ -15,6 +15,7 @@ build_pkgs=(
   libtomlplusplus-dev libspdlog-dev libcli11-dev libgtest-dev libgmock-dev
   libbenchmark-dev
   libhowardhinnant-date-dev tzdata  # cron schedules' time zones (date/tz.h on the OS tzdb)
+  libkainjow-mustache-dev  # notification templates
 )
 test_pkgs=(
   postgresql-15 python3 python3-aiosmtpd prometheus curl oathtool

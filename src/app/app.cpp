@@ -17,6 +17,7 @@
 #include "api/identity_setup.h"
 #include "api/jobs_api.h"
 #include "api/messages_api.h"
+#include "api/notify_api.h"
 #include "api/rate_limits.h"
 #include "app/config_keys.h"
 #include "config/config.h"
@@ -76,6 +77,7 @@ struct App::Impl {
   api::AccessComponent& access = add<api::AccessComponent>(kernel);
   api::IdentityComponent& identity = add<api::IdentityComponent>(kernel, access, messaging);
   api::JobsComponent& jobs = add<api::JobsComponent>(kernel);
+  api::NotifyComponent& notify = add<api::NotifyComponent>(kernel, jobs, messaging, identity);
   // ----
 
   api::Declarations declared{config, {}, {}};

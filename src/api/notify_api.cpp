@@ -1,0 +1,269 @@
+// /v1/notifications, /v1/me/preferences, /v1/me/inbox.
+#include "api/notify_api.h"
+
+#include <boost/json.hpp>
+
+#include "api/identity_setup.h"
+#include "api/jobs_api.h"
+#include "api/json_body.h"
+#include "api/messages_api.h"
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "identity/auth_service.h"
+#include "notify/notify_events.h"
+#include "notify/service.h"
+
+namespace sb::api {
+
+namespace bj = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+Result<bj::object> object_body(const Request& req) {
+  SB_ASSIGN(auto body, json_body(req));
+  if (!body.is_object()) return Status::invalid("body", "must be a JSON object");
+  return std::move(body.get_object());
+}
+
+std::optional<Response> needs_user(const Request& req) {
+  if (!req.user_id.empty()) return std::nullopt;
+  return error_response(Status::permission_denied("this route acts on a user account; sign in as a user"), req);
+}
+
+bj::object notification_json(const notify::Notification& n) {
+  bj::array deliveries;
+  for (auto& d : n.deliveries) {
+    bj::array timeline;
+    for (auto& t : d.timeline) {
+      bj::object e{{"status", t.status}, {"at", format_rfc3339(t.at_ms)}};
+      if (!t.provider.empty()) e["provider"] = t.provider;
+      if (!t.detail.empty()) e["detail"] = t.detail;
+      timeline.push_back(std::move(e));
+    }
+    bj::object o{{"id", d.id}, {"channel", d.channel}, {"status", d.status}, {"attempts", d.attempts},
+                 {"timeline", std::move(timeline)}};
+    o["provider"] = d.provider.empty() ? bj::value(nullptr) : bj::value(d.provider);
+    if (!d.detail.empty()) o["detail"] = d.detail;
+    deliveries.push_back(std::move(o));
+  }
+  bj::object o{{"id", n.id}, {"type", n.type}, {"user_id", n.user_id}, {"critical", n.critical},
+               {"created_at", format_rfc3339(n.created_ms)}, {"deliveries", std::move(deliveries)}};
+  if (auto d = json::parse(n.data_json); d.ok()) o["data"] = std::move(*d);
+  if (!n.locale.empty()) o["locale"] = n.locale;
+  return o;
+}
+
+Response put_template(const NotifyDeps& s, Request& req) {
+  auto o = object_body(req);
+  if (!o.ok()) return error_response(o.status(), req);
+  notify::Template t;
+  t.type = req.params.at("type");
+  t.channel = req.params.at("channel");
+  if (auto it = req.params.find("locale"); it != req.params.end()) t.locale = it->second;
+  for (auto st : {json::get_string(*o, "subject", t.subject, false), json::get_string(*o, "body", t.body, false),
+                  json::get_string(*o, "html", t.html, false)})
+    if (!st) return error_response(st, req);
+  if (Status st = s.notify->put_template(t); !st) return error_response(st, req);
+  return json_response(200, bj::object{{"type", t.type}, {"channel", t.channel}, {"locale", t.locale},
+                                       {"subject", t.subject}, {"body", t.body}, {"html", t.html}});
+}
+
+Response list_templates(const NotifyDeps& s, Request& req) {
+  auto all = s.notify->templates(req.query_param("type").value_or(""));
+  if (!all.ok()) return error_response(all.status(), req);
+  bj::array out;
+  for (auto& t : *all)
+    out.push_back(bj::object{{"type", t.type}, {"channel", t.channel}, {"locale", t.locale}, {"subject", t.subject},
+                             {"body", t.body}, {"html", t.html}, {"updated_at", format_rfc3339(t.updated_ms)}});
+  return json_response(200, bj::object{{"templates", std::move(out)}});
+}
+
+// POST /v1/notifications {user_id, type, data, channels?, critical?, idempotency_key?, locale?}
+Response send_notification(const NotifyDeps& s, Request& req) {
+  auto o = object_body(req);
+  if (!o.ok()) return error_response(o.status(), req);
+  notify::SendRequest r;
+  std::vector<FieldError> errs;
+  auto collect = [&](Status st) {
+    for (auto& f : st.fields()) errs.push_back(f);
+  };
+  collect(json::get_string(*o, "user_id", r.user_id, true));
+  collect(json::get_string(*o, "type", r.type, true));
+  collect(json::get_bool(*o, "critical", r.critical, false));
+  collect(json::get_string(*o, "idempotency_key", r.idempotency_key, false));
+  collect(json::get_string(*o, "locale", r.locale, false));
+  if (auto* d = o->if_contains("data")) {
+    if (!d->is_object()) errs.push_back({"/data", "must be a JSON object"});
+    else r.data_json = json::serialize(*d);
+  }
+  if (auto* c = o->if_contains("channels")) {
+    if (!c->is_array()) errs.push_back({"/channels", "must be an array of channel names"});
+    else
+      for (size_t i = 0; i < c->get_array().size(); ++i) {
+        auto& v = c->get_array()[i];
+        if (!v.is_string()) errs.push_back({"/channels/" + std::to_string(i), "must be a string"});
+        else r.channels.emplace_back(v.get_string());
+      }
+  }
+  if (!errs.empty()) return error_response(Status::invalid(std::move(errs)), req);
+  if (auto u = s.users->get_user(r.user_id); !u.ok()) {
+    if (u.status().code() == Code::kNotFound) return error_response(Status::invalid("/user_id", "no such user"), req);
+    return error_response(u.status(), req);
+  }
+  auto n = s.notify->send(std::move(r));
+  if (!n.ok()) return error_response(n.status(), req);
+  bj::array deliveries;
+  for (auto& d : n->deliveries) {
+    bj::object x{{"id", d.id}, {"channel", d.channel}, {"status", d.status}};
+    if (!d.detail.empty()) x["detail"] = d.detail;
+    deliveries.push_back(std::move(x));
+  }
+  bj::object out{{"id", n->id}, {"deliveries", std::move(deliveries)}};
+  if (n->duplicate) out["duplicate"] = true;
+  return json_response(n->duplicate ? 200 : 202, out);
+}
+
+Response get_notification(const NotifyDeps& s, Request& req) {
+  auto n = s.notify->get(req.params.at("id"));
+  if (!n.ok()) return error_response(n.status(), req);
+  return json_response(200, notification_json(*n));
+}
+
+Response preferences_of(const NotifyDeps& s, Request& req, const std::string& user) {
+  auto p = s.notify->preferences(user);
+  if (!p.ok()) return error_response(p.status(), req);
+  bj::object types;
+  for (auto& [type, channels] : p->types) {
+    bj::object c;
+    for (auto& [ch, on] : channels) c[ch] = on;
+    types[type] = std::move(c);
+  }
+  return json_response(200, bj::object{{"types", std::move(types)}});
+}
+
+Response put_preferences_of(const NotifyDeps& s, Request& req, const std::string& user) {
+  auto o = object_body(req);
+  if (!o.ok()) return error_response(o.status(), req);
+  notify::Preferences p;
+  if (auto* t = o->if_contains("types")) {
+    if (!t->is_object()) return error_response(Status::invalid("/types", "must be an object"), req);
+    for (auto& [type, channels] : t->get_object()) {
+      std::string at = "/types/" + std::string(type);
+      if (!channels.is_object()) return error_response(Status::invalid(at, "must be an object of channels"), req);
+      for (auto& [ch, on] : channels.get_object()) {
+        if (!on.is_bool()) return error_response(Status::invalid(at + "/" + std::string(ch), "must be true or false"), req);
+        p.types[std::string(type)][std::string(ch)] = on.get_bool();
+      }
+    }
+  }
+  if (Status st = s.notify->set_preferences(user, p); !st) return error_response(st, req);
+  return preferences_of(s, req, user);
+}
+
+Response my_preferences(const NotifyDeps& s, Request& req) {
+  if (auto r = needs_user(req)) return *r;
+  return preferences_of(s, req, req.user_id);
+}
+Response put_my_preferences(const NotifyDeps& s, Request& req) {
+  if (auto r = needs_user(req)) return *r;
+  return put_preferences_of(s, req, req.user_id);
+}
+Response user_preferences(const NotifyDeps& s, Request& req) { return preferences_of(s, req, req.params.at("id")); }
+Response put_user_preferences(const NotifyDeps& s, Request& req) {
+  return put_preferences_of(s, req, req.params.at("id"));
+}
+
+Response my_inbox(const NotifyDeps& s, Request& req) {
+  if (auto r = needs_user(req)) return *r;
+  auto limit = int_param(req, "limit", 50, 1, 200);
+  if (!limit.ok()) return error_response(limit.status(), req);
+  auto items = s.notify->inbox(req.user_id, static_cast<int>(*limit), req.query_param("before").value_or(""));
+  if (!items.ok()) return error_response(items.status(), req);
+  auto unread = s.notify->unread(req.user_id);
+  if (!unread.ok()) return error_response(unread.status(), req);
+  bj::array out;
+  for (auto& i : *items) {
+    bj::object x{{"id", i.id}, {"notification_id", i.notification_id}, {"type", i.type}, {"title", i.title},
+                 {"body", i.body}, {"created_at", format_rfc3339(i.created_ms)}, {"read", i.read_ms != 0}};
+    if (auto d = json::parse(i.data_json); d.ok()) x["data"] = std::move(*d);
+    out.push_back(std::move(x));
+  }
+  return json_response(200, bj::object{{"items", std::move(out)}, {"unread", *unread}});
+}
+
+Response mark_read(const NotifyDeps& s, Request& req) {
+  if (auto r = needs_user(req)) return *r;
+  std::string id = req.params.count("id") ? req.params.at("id") : "*";
+  if (Status st = s.notify->mark_read(req.user_id, id); !st) return error_response(st, req);
+  auto unread = s.notify->unread(req.user_id);
+  return json_response(200, bj::object{{"unread", unread.ok() ? *unread : 0}});
+}
+
+}  // namespace
+
+NotifyComponent::NotifyComponent(Kernel& kernel, JobsComponent& jobs, MessagingComponent& messaging,
+                                 IdentityComponent& identity)
+    : Component("notify"), kernel_(kernel), jobs_(jobs), messaging_(messaging), identity_(identity) {}
+NotifyComponent::~NotifyComponent() = default;
+
+void NotifyComponent::declare(Declarations& d) {
+  using namespace notify_keys;
+  d.config.declare(kDefaultLocale, kMaxAttempts, kBackoffMs, kWorkers);
+  d.permission("notifications:send", "Send notifications to users");
+  d.permission("notifications:read", "Read notifications and their delivery timelines");
+  d.permission("notifications:admin", "Manage templates and any user's notification preferences");
+  d.event_types_of(notify::kNotifyEventTypes);
+}
+
+Status NotifyComponent::init() {
+  using namespace notify_keys;
+  auto& cfg = kernel_.config;
+  notify::Options opt;
+  opt.default_locale = cfg.get(kDefaultLocale);
+  opt.max_attempts = static_cast<int>(cfg.get(kMaxAttempts));
+  opt.backoff_ms = cfg.get(kBackoffMs);
+  opt.workers = static_cast<int>(cfg.get(kWorkers));
+  identity::AuthService* users = &identity_.auth();
+  auto lookup = [users](const std::string& id) -> Result<notify::Recipient> {
+    SB_ASSIGN(auto u, users->get_user(id));
+    return notify::Recipient{u.email, u.phone};
+  };
+  service_ = std::make_unique<notify::Service>(*kernel_.db, *kernel_.events, jobs_.queue(), messaging_.messaging(),
+                                               lookup, kernel_.clock, opt, &kernel_.metrics);
+  deps_ = {service_.get(), users};
+  return {};
+}
+
+void NotifyComponent::routes(std::vector<http::Route>& out) {
+  using http::Access;
+  RouteTable t(out, deps_);
+  const auto P = Access::kPermission;
+  const auto U = Access::kAuthenticated;
+  t.add({"GET", "/v1/notifications/templates", t.pool(list_templates), P, "notifications:admin"});
+  t.add({"PUT", "/v1/notifications/templates/{type}/{channel}", t.pool(put_template), P, "notifications:admin"});
+  t.add({"PUT", "/v1/notifications/templates/{type}/{channel}/{locale}", t.pool(put_template), P,
+         "notifications:admin"});
+  t.add({"POST", "/v1/notifications", t.pool(send_notification), P, "notifications:send"});
+  t.add({"GET", "/v1/notifications/{id}", t.pool(get_notification), P, "notifications:read"});
+  t.add({"GET", "/v1/me/preferences", t.pool(my_preferences), U});
+  t.add({"PUT", "/v1/me/preferences", t.pool(put_my_preferences), U});
+  t.add({"GET", "/v1/users/{id}/preferences", t.pool(user_preferences), P, "notifications:admin"});
+  t.add({"PUT", "/v1/users/{id}/preferences", t.pool(put_user_preferences), P, "notifications:admin"});
+  t.add({"GET", "/v1/me/inbox", t.pool(my_inbox), U});
+  t.add({"POST", "/v1/me/inbox/read", t.pool(mark_read), U});
+  t.add({"POST", "/v1/me/inbox/{id}/read", t.pool(mark_read), U});
+}
+
+Status NotifyComponent::start() {
+  service_->start();
+  return {};
+}
+
+void NotifyComponent::stop() {
+  if (service_) service_->stop();
+}
+
+}  // namespace sb::api

@@ -1,0 +1,57 @@
+// HTTP adapters for notifications: templates, send, read-back, the caller's
+// preferences and in-app inbox (and an operator's view of any user's).
+#pragma once
+
+#include <memory>
+
+#include "api/component.h"
+#include "config/key.h"
+
+namespace sb::notify { class Service; }
+namespace sb::identity { class AuthService; }
+
+namespace sb::api {
+
+class JobsComponent;
+class MessagingComponent;
+class IdentityComponent;
+
+namespace notify_keys {
+using config::at_least;
+using config::Key;
+inline const Key<std::string> kDefaultLocale{"notify.default_locale", "en",
+                                             "Template locale used when the user's is missing"};
+inline const Key<int64_t> kMaxAttempts{"notify.max_attempts", 5, "Attempts per delivery before it is dead",
+                                       at_least(1)};
+inline const Key<int64_t> kBackoffMs{"notify.backoff_ms", 2000,
+                                     "First retry delay of a delivery (exponential, full jitter)", at_least(0)};
+inline const Key<int64_t> kWorkers{"notify.workers", 4, "In-process delivery workers per channel", at_least(1)};
+}  // namespace notify_keys
+
+struct NotifyDeps {
+  notify::Service* notify = nullptr;
+  identity::AuthService* users = nullptr;
+};
+
+class NotifyComponent final : public Component {
+ public:
+  NotifyComponent(Kernel& kernel, JobsComponent& jobs, MessagingComponent& messaging, IdentityComponent& identity);
+  ~NotifyComponent() override;
+  void declare(Declarations& d) override;
+  Status init() override;
+  void routes(std::vector<http::Route>& out) override;
+  Status start() override;
+  void stop() override;
+
+  notify::Service& service() { return *service_; }
+
+ private:
+  Kernel& kernel_;
+  JobsComponent& jobs_;
+  MessagingComponent& messaging_;
+  IdentityComponent& identity_;
+  std::unique_ptr<notify::Service> service_;
+  NotifyDeps deps_;
+};
+
+}  // namespace sb::api

@@ -1,0 +1,160 @@
+// One delivery attempt, the job handler of "notify.<channel>": render the
+// template in the user's locale, find the address, hand it to the channel's
+// provider chain (which retries and fails over within the attempt), and
+// record what happened. A retryable failure returns an error so the job
+// backs off and comes again; the last attempt, or a refusal, ends dead.
+#include <boost/json.hpp>
+
+#include "core/json.h"
+#include "events/event_log.h"
+#include "notify/notify_events.h"
+#include "notify/render.h"
+#include "notify/service_impl.h"
+#include "providers/messaging.h"
+
+namespace sb::notify {
+
+namespace {
+struct Loaded {
+  std::string channel, status, notification_id, type, user_id, data, locale;
+  int64_t created_ms = 0;
+};
+
+// The template for (type, channel) in the best locale: the exact tag, its
+// language, the default locale, then the locale-less one.
+Result<Template> pick_template(store::Tx& tx, const Loaded& d, const std::string& default_locale) {
+  std::vector<std::string> wanted;
+  if (!d.locale.empty()) {
+    wanted.push_back(d.locale);
+    if (auto dash = d.locale.find_first_of("-_"); dash != std::string::npos) wanted.push_back(d.locale.substr(0, dash));
+  }
+  wanted.push_back(default_locale);
+  wanted.push_back("");
+  SB_ASSIGN(auto rows, tx.query("SELECT locale, subject, body, html FROM notify_templates WHERE type = $1 AND "
+                                "channel = $2",
+                                {d.type, d.channel}));
+  for (auto& w : wanted)
+    for (auto& r : rows)
+      if (r.text_at(0) == w) return Template{d.type, d.channel, w, r.text_at(1), r.text_at(2), r.text_at(3), 0};
+  if (!rows.empty()) return Template{d.type, d.channel, rows[0].text_at(0), rows[0].text_at(1), rows[0].text_at(2),
+                                     rows[0].text_at(3), 0};
+  return Status::not_found("no " + d.channel + " template for " + d.type);
+}
+}  // namespace
+
+Status Service::Impl::transition(store::Tx& tx, const std::string& delivery_id, const std::string& status,
+                                 const std::string& provider, const std::string& detail, int attempts, int64_t now) {
+  SB_TRY(tx.exec("UPDATE notify_deliveries SET status = $1, provider = $2, detail = $3, attempts = $4, "
+                 "updated_ms = $5 WHERE id = $6",
+                 {status, provider, detail, static_cast<int64_t>(attempts), now, delivery_id}));
+  return tx
+      .exec("INSERT INTO notify_timeline (delivery_id, seq, status, at_ms, provider, detail) SELECT $1, "
+            "COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM notify_timeline WHERE delivery_id = $1",
+            {delivery_id, status, now, provider, detail})
+      .status();
+}
+
+Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
+  auto payload = json::parse(job.payload);
+  if (!payload.ok() || !payload->is_object() || !payload->as_object().contains("delivery")) return std::string();
+  const std::string id(payload->as_object().at("delivery").as_string());
+
+  Loaded d;
+  Result<Template> tmpl = Status::internal("no template read");
+  SB_TRY(db.read([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT d.channel, d.status, n.id, n.type, n.user_id, n.data, n.locale, "
+                                  "n.created_ms FROM notify_deliveries d JOIN notifications n ON n.id = "
+                                  "d.notification_id WHERE d.id = $1",
+                                  {id}));
+    if (rows.empty()) return Status::not_found("no delivery " + id);
+    auto& r = rows[0];
+    d = {r.text_at(0), r.text_at(1), r.text_at(2), r.text_at(3), r.text_at(4), r.text_at(5), r.text_at(6), r.int_at(7)};
+    tmpl = pick_template(tx, d, options.default_locale);
+    return {};
+  }));
+  // A delivery already settled (a job delivered again after its ack was lost).
+  if (d.status == "sent" || d.status == "delivered" || d.status == "dead" || d.status == "suppressed")
+    return std::string();
+
+  auto finish = [&](const std::string& status, const std::string& provider, const std::string& detail,
+                    const events::EventType* event) -> Status {
+    return db.write([&](store::Tx& tx) -> Status {
+      int64_t now = clock.now_ms();
+      SB_TRY(transition(tx, id, status, provider, detail, job.attempt, now));
+      if (!event) return {};
+      boost::json::object data{{"notification", d.notification_id}, {"delivery", id}, {"type", d.type},
+                               {"channel", d.channel}, {"attempt", job.attempt}};
+      if (!provider.empty()) data["provider"] = provider;
+      if (!detail.empty()) data["error"] = detail;
+      return events.append(tx, event->make(clock, d.notification_id, data)).status();
+    });
+  };
+  if (!tmpl.ok()) {
+    SB_TRY(finish("dead", "", tmpl.status().message(), &kNotificationDead));
+    return std::string();
+  }
+  auto parsed = json::parse(d.data);
+  boost::json::value data = parsed.ok() ? std::move(*parsed) : boost::json::value(boost::json::object{});
+  auto part = [&](const std::string& text, Escape e, const char* field) {
+    return text.empty() ? Result<std::string>(std::string()) : render(text, data, e, field);
+  };
+  auto subject = part(tmpl->subject, Escape::kNone, "subject");
+  auto body = part(tmpl->body, Escape::kNone, "body");
+  auto html = part(tmpl->html, Escape::kHtml, "html");
+  for (auto* r : {&subject, &body, &html})
+    if (!r->ok()) {
+      SB_TRY(finish("dead", "", r->status().message(), &kNotificationDead));
+      return std::string();
+    }
+
+  if (d.channel == "in_app") {
+    SB_TRY(db.write([&](store::Tx& tx) -> Status {
+      int64_t now = clock.now_ms();
+      SB_TRY(tx.exec("INSERT INTO notify_inbox (id, user_id, notification_id, type, title, body, data, created_ms) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                     {id, d.user_id, d.notification_id, d.type, *subject, *body, d.data, now}));
+      SB_TRY(transition(tx, id, "delivered", "inbox", "", job.attempt, now));
+      boost::json::object ev{{"notification", d.notification_id}, {"delivery", id}, {"type", d.type},
+                             {"channel", d.channel}};
+      return events.append(tx, kNotificationDelivered.make(clock, d.notification_id, ev)).status();
+    }));
+    return std::string();
+  }
+
+  auto who = recipients ? recipients(d.user_id) : Result<Recipient>(Status::not_found("no recipient lookup"));
+  const std::string address = !who.ok() ? "" : d.channel == "email" ? who->email : who->phone;
+  if (address.empty()) {
+    std::string why = !who.ok() ? who.status().message() : "the user has no " + std::string(d.channel == "email" ? "email address" : "phone number");
+    SB_TRY(finish("suppressed", "", why, nullptr));
+    return std::string();
+  }
+  SB_TRY(finish("sending", "", "", nullptr));
+  Result<providers::Receipt> sent = Status::internal("unknown channel");
+  if (d.channel == "email") {
+    providers::EmailMessage m;
+    m.to = {address};
+    m.subject = *subject;
+    m.text = *body;
+    m.html = *html;
+    sent = messaging.send_email(std::move(m));
+  } else if (d.channel == "sms") {
+    providers::SmsMessage m;
+    m.to = address;
+    m.body = *body;
+    sent = messaging.send_sms(std::move(m));
+  }
+  if (sent.ok()) {
+    SB_TRY(finish("sent", sent->provider, "", &kNotificationSent));
+    if (send_latency) send_latency->observe(static_cast<double>(clock.now_ms() - d.created_ms) / 1000.0);
+    return std::string();
+  }
+  const Status& err = sent.status();
+  if (err.retryable() && job.attempt < options.max_attempts) {
+    SB_TRY(finish("retrying", "", err.message(), &kNotificationFailed));
+    return err;  // the job backs off and comes again
+  }
+  SB_TRY(finish("dead", "", err.message(), &kNotificationDead));
+  return std::string();
+}
+
+}  // namespace sb::notify

@@ -1,0 +1,96 @@
+// notify::Service: per-user opt-outs and the in-app inbox.
+#include "core/ids.h"
+#include "notify/service_impl.h"
+
+namespace sb::notify {
+
+Result<Preferences> Service::preferences(std::string_view user_id) {
+  Preferences p;
+  SB_TRY(impl_->db.read([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT type, channel, enabled FROM notify_preferences WHERE user_id = $1 "
+                                  "ORDER BY type, channel",
+                                  {std::string(user_id)}));
+    for (auto& r : rows) p.types[r.text_at(0)][r.text_at(1)] = r.int_at(2) != 0;
+    return {};
+  }));
+  return p;
+}
+
+Status Service::set_preferences(std::string_view user_id, const Preferences& p) {
+  std::vector<FieldError> errs;
+  for (auto& [type, channels] : p.types) {
+    if (type.empty() || type.size() > 64) errs.push_back({"/types/" + type, "is not a notification type"});
+    for (auto& [channel, _] : channels)
+      if (!known_channel(channel)) errs.push_back({"/types/" + type + "/" + channel, "must be email, sms or in_app"});
+  }
+  if (!errs.empty()) return Status::invalid(std::move(errs));
+  std::string user(user_id);
+  return impl_->db.write([&](store::Tx& tx) -> Status {
+    SB_TRY(tx.exec("DELETE FROM notify_preferences WHERE user_id = $1", {user}));
+    for (auto& [type, channels] : p.types)
+      for (auto& [channel, on] : channels)
+        SB_TRY(tx.exec("INSERT INTO notify_preferences (user_id, type, channel, enabled) VALUES ($1, $2, $3, $4)",
+                       {user, type, channel, static_cast<int64_t>(on)}));
+    return {};
+  });
+}
+
+Result<std::vector<InboxItem>> Service::inbox(std::string_view user_id, int limit, std::string_view before) {
+  if (limit < 1 || limit > 200) return Status::invalid("limit", "must be 1 to 200");
+  std::vector<InboxItem> out;
+  SB_TRY(impl_->db.read([&](store::Tx& tx) -> Status {
+    std::string sql =
+        "SELECT id, notification_id, type, title, body, data, created_ms, read_ms FROM notify_inbox WHERE user_id = $1";
+    store::Params p{std::string(user_id)};
+    if (!before.empty()) {
+      sql += " AND id < $2";
+      p.emplace_back(std::string(before));
+    }
+    p.emplace_back(static_cast<int64_t>(limit));
+    SB_ASSIGN(auto rows, tx.query(sql + " ORDER BY id DESC LIMIT $" + std::to_string(p.size()), p));
+    for (auto& r : rows)
+      out.push_back({r.text_at(0), r.text_at(1), r.text_at(2), r.text_at(3), r.text_at(4), r.text_at(5), r.int_at(6),
+                     r.int_at(7)});
+    return {};
+  }));
+  return out;
+}
+
+Result<int64_t> Service::unread(std::string_view user_id) {
+  int64_t n = 0;
+  SB_TRY(impl_->db.read([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT COUNT(*) FROM notify_inbox WHERE user_id = $1 AND read_ms = 0",
+                                  {std::string(user_id)}));
+    n = rows[0].int_at(0);
+    return {};
+  }));
+  return n;
+}
+
+Status Service::mark_read(std::string_view user_id, std::string_view item_id) {
+  std::string user(user_id), item(item_id);
+  int64_t now = impl_->clock.now_ms();
+  return impl_->db.write([&](store::Tx& tx) -> Status {
+    if (item == "*")
+      return tx.exec("UPDATE notify_inbox SET read_ms = $1 WHERE user_id = $2 AND read_ms = 0", {now, user}).status();
+    SB_ASSIGN(auto rows, tx.query("SELECT read_ms FROM notify_inbox WHERE id = $1 AND user_id = $2", {item, user}));
+    if (rows.empty()) return Status::not_found("no inbox item " + item);
+    if (rows[0].int_at(0) == 0)
+      SB_TRY(tx.exec("UPDATE notify_inbox SET read_ms = $1 WHERE id = $2", {now, item}));
+    return {};
+  });
+}
+
+void Service::start() {
+  for (const char* ch : kChannels) {
+    impl_->workers.push_back(impl_->queue.work(
+        queue_for(ch), impl_->options.workers, [this](const jobs::Claimed& job) { return impl_->deliver(job); }));
+  }
+}
+
+void Service::stop() {
+  for (auto& w : impl_->workers) w->stop();
+  impl_->workers.clear();
+}
+
+}  // namespace sb::notify

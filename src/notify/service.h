@@ -1,0 +1,151 @@
+// notify::Service — notifications: one send makes one notification and one
+// delivery per channel. Each delivery is a job on the durable queue
+// "notify.<channel>", so a provider outage retries with backoff and ends
+// dead with its reason, never silently gone. Templates per type x channel x
+// locale (mustache); per-user opt-outs (critical types bypass them); a status
+// timeline per delivery; an in-app inbox.
+//
+// A send commits the notification, its deliveries and their jobs in one
+// transaction (send(tx, …) joins the caller's: a state change and the
+// notification it causes commit together). No HTTP types here. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace sb::store { class Db; class Tx; }
+namespace sb::events { class EventLog; }
+namespace sb::jobs { class Queue; }
+namespace sb::providers { class Messaging; }
+namespace sb::metrics { class Registry; }
+
+namespace sb::notify {
+
+// "email", "sms", "in_app" (push and whatsapp come with their providers).
+bool known_channel(std::string_view channel);
+
+struct Template {
+  std::string type;     // [a-z0-9._-]{1,64}
+  std::string channel;
+  std::string locale;   // "en", "de-AT"; "" = the default locale
+  std::string subject;  // email subject, push/in-app title
+  std::string body;     // plain text (SMS, push, in-app, email text part)
+  std::string html;     // email only, HTML-escaped values
+  int64_t updated_ms = 0;
+};
+
+struct SendRequest {
+  std::string user_id;
+  std::string type;
+  std::string data_json = "{}";       // the template's values (a JSON object)
+  std::vector<std::string> channels;  // empty = every channel the type has a template for
+  bool critical = false;              // bypasses opt-outs
+  std::string idempotency_key;        // a repeat returns the first notification
+  std::string locale;
+};
+
+struct TimelineEntry {
+  std::string status;
+  int64_t at_ms = 0;
+  std::string provider;
+  std::string detail;
+};
+
+struct Delivery {
+  std::string id;
+  std::string channel;
+  std::string status;  // queued sending sent delivered retrying dead suppressed
+  std::string provider;
+  int attempts = 0;
+  std::string detail;  // why suppressed / the last error
+  std::vector<TimelineEntry> timeline;
+};
+
+struct Notification {
+  std::string id;
+  std::string type;
+  std::string user_id;
+  std::string data_json;
+  std::string locale;
+  bool critical = false;
+  int64_t created_ms = 0;
+  std::vector<Delivery> deliveries;
+  bool duplicate = false;  // an idempotency-key repeat
+};
+
+// type -> channel -> enabled (absent = enabled).
+struct Preferences {
+  std::map<std::string, std::map<std::string, bool>> types;
+};
+
+struct InboxItem {
+  std::string id;
+  std::string notification_id;
+  std::string type;
+  std::string title;
+  std::string body;
+  std::string data_json;
+  int64_t created_ms = 0;
+  int64_t read_ms = 0;  // 0 = unread
+};
+
+// Where a user is reached: filled by whoever owns users (identity).
+struct Recipient {
+  std::string email;
+  std::string phone;
+};
+using RecipientLookup = std::function<Result<Recipient>(const std::string& user_id)>;
+
+struct Options {
+  std::string default_locale = "en";
+  int max_attempts = 5;             // per delivery
+  int64_t backoff_ms = 2000;        // first retry; exponential with full jitter
+  int workers = 4;                  // per channel, in-process
+};
+
+class Service {
+ public:
+  Service(store::Db& db, events::EventLog& events, jobs::Queue& queue, providers::Messaging& messaging,
+          RecipientLookup recipients, const Clock& clock, Options options = {},
+          metrics::Registry* metrics = nullptr);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Refused (InvalidArgument naming /subject, /body or /html) if it does not
+  // parse or render.
+  Status put_template(Template t);
+  Status delete_template(std::string_view type, std::string_view channel, std::string_view locale);
+  Result<std::vector<Template>> templates(std::string_view type = {});
+
+  Result<Notification> send(SendRequest request);
+  Result<Notification> send(store::Tx& tx, SendRequest request);
+  Result<Notification> get(std::string_view id);
+
+  Result<Preferences> preferences(std::string_view user_id);
+  // Replaces the user's opt-outs with `p`.
+  Status set_preferences(std::string_view user_id, const Preferences& p);
+
+  Result<std::vector<InboxItem>> inbox(std::string_view user_id, int limit, std::string_view before = {});
+  Result<int64_t> unread(std::string_view user_id);
+  Status mark_read(std::string_view user_id, std::string_view item_id);  // "*" = all
+
+  // In-process delivery workers, one set per channel.
+  void start();
+  void stop();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sb::notify

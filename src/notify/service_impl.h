@@ -1,0 +1,41 @@
+// Internals shared by notify/*.cpp.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/metrics.h"
+#include "jobs/queue.h"
+#include "notify/service.h"
+#include "store/db.h"
+
+namespace sb::notify {
+
+inline constexpr const char* kChannels[] = {"email", "sms", "in_app"};
+inline std::string queue_for(std::string_view channel) { return "notify." + std::string(channel); }
+
+struct Service::Impl {
+  Impl(store::Db& db, events::EventLog& events, jobs::Queue& queue, providers::Messaging& messaging,
+       RecipientLookup recipients, const Clock& clock, Options options, metrics::Registry* metrics);
+
+  Result<Notification> send_in(store::Tx& tx, SendRequest& r);
+  Result<Notification> load(store::Tx& tx, const std::string& id);
+  // Moves a delivery to `status` and adds it to the timeline.
+  Status transition(store::Tx& tx, const std::string& delivery_id, const std::string& status,
+                    const std::string& provider, const std::string& detail, int attempts, int64_t now);
+  // The job handler of "notify.<channel>" (delivery.cpp).
+  Result<std::string> deliver(const jobs::Claimed& job);
+
+  store::Db& db;
+  events::EventLog& events;
+  jobs::Queue& queue;
+  providers::Messaging& messaging;
+  const RecipientLookup recipients;
+  const Clock& clock;
+  const Options options;
+  metrics::Registry* metrics_registry;
+  metrics::Histogram* send_latency = nullptr;  // created -> provider accepted
+  std::vector<std::unique_ptr<jobs::Worker>> workers;
+};
+
+}  // namespace sb::notify

@@ -1,0 +1,272 @@
+// notify::Service on both engines, with the real job queue and Messaging
+// (a capturing email/SMS provider registered like any other): templates,
+// rendering and escaping, locales, opt-outs and critical sends, idempotency,
+// retries through the queue, dead deliveries, the in-app inbox.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "eventually.h"
+#include "events/event_log.h"
+#include "jobs/queue.h"
+#include "notify/service.h"
+#include "providers/channel_kinds.h"
+#include "providers/messaging.h"
+#include "temp_dir.h"
+#include "test_databases.h"
+
+namespace sb::notify {
+namespace {
+
+// What the capturing providers received, and how many sends to fail first.
+struct Captured {
+  std::mutex mu;
+  std::vector<providers::EmailMessage> emails;
+  std::vector<providers::SmsMessage> sms;
+  std::atomic<int> fail_next{0};
+  Status failure = Status::unavailable("provider down");
+};
+
+class CaptureEmail final : public providers::EmailSender {
+ public:
+  explicit CaptureEmail(Captured& c) : c_(c) {}
+  Result<std::string> send(const providers::EmailMessage& m) override {
+    if (c_.fail_next > 0) {
+      --c_.fail_next;
+      return c_.failure;
+    }
+    std::lock_guard lock(c_.mu);
+    c_.emails.push_back(m);
+    return std::string("cap-" + std::to_string(c_.emails.size()));
+  }
+
+ private:
+  Captured& c_;
+};
+
+class CaptureSms final : public providers::SmsSender {
+ public:
+  explicit CaptureSms(Captured& c) : c_(c) {}
+  Result<std::string> send(const providers::SmsMessage& m) override {
+    std::lock_guard lock(c_.mu);
+    c_.sms.push_back(m);
+    return std::string("cap-sms");
+  }
+
+ private:
+  Captured& c_;
+};
+
+class NotifyTest : public ::testing::TestWithParam<store::Engine> {
+ protected:
+  NotifyTest()
+      : db(test::open_test_db(GetParam())),
+        log(*db, clock),
+        queue(*db, log, clock),
+        config(nullptr, nullptr),
+        messaging(config, clock, nullptr, dir.path(), {.sleeper = [](Millis) {}}) {
+    EXPECT_TRUE(messaging.registry<providers::EmailKind>().add(
+        {"capture", "test", {}, [this](const config::ConfigService&) -> Result<std::unique_ptr<providers::EmailSender>> {
+           return std::unique_ptr<providers::EmailSender>(new CaptureEmail(captured));
+         }}));
+    EXPECT_TRUE(messaging.registry<providers::SmsKind>().add(
+        {"capture", "test", {}, [this](const config::ConfigService&) -> Result<std::unique_ptr<providers::SmsSender>> {
+           return std::unique_ptr<providers::SmsSender>(new CaptureSms(captured));
+         }}));
+    EXPECT_TRUE(config.set("email.providers", boost::json::array{"capture"}, "test"));
+    EXPECT_TRUE(config.set("sms.providers", boost::json::array{"capture"}, "test"));
+    // One call per attempt and no breaker: the retries under test are the queue's.
+    EXPECT_TRUE(config.set("email.retry.max_attempts", boost::json::value(1), "test"));
+    EXPECT_TRUE(config.set("email.breaker.min_calls", boost::json::value(1000), "test"));
+    EXPECT_TRUE(config.set("email.from", boost::json::value("Acme <no-reply@acme.example>"), "test"));
+    Options opt;
+    opt.max_attempts = 3;
+    opt.backoff_ms = 0;  // retried at once: the queue's backoff is tested on its own
+    opt.workers = 2;
+    service = std::make_unique<Service>(
+        *db, log, queue, messaging,
+        [](const std::string& user) -> Result<Recipient> {
+          if (user == "u-nomail") return Recipient{"", "+4915112345678"};
+          return Recipient{user + "@example.com", "+4915112345678"};
+        },
+        clock, opt);
+    service->start();
+  }
+  ~NotifyTest() override { service->stop(); }
+
+  void put(std::string type, std::string channel, std::string locale, std::string subject, std::string body,
+           std::string html = "") {
+    Status s = service->put_template({type, channel, locale, subject, body, html, 0});
+    ASSERT_TRUE(s) << s.to_string();
+  }
+  // Waits (bounded) until every delivery of `id` left queued/sending/retrying.
+  Notification settled(const std::string& id) {
+    Notification out;
+    EXPECT_TRUE(test::eventually([&] {
+      auto n = service->get(id);
+      if (!n.ok()) return false;
+      out = *n;
+      for (auto& d : n->deliveries)
+        if (d.status == "queued" || d.status == "sending" || d.status == "retrying") return false;
+      return true;
+    })) << "deliveries did not settle";
+    return out;
+  }
+  std::vector<std::string> statuses(const Delivery& d) {
+    std::vector<std::string> out;
+    for (auto& t : d.timeline) out.push_back(t.status);
+    return out;
+  }
+  int count_events(const std::string& type) {
+    auto r = log.read({type, "", 0, 1000, {}});
+    return r.ok() ? static_cast<int>(r->size()) : -1;
+  }
+
+  ManualClock clock;
+  test::TempDir dir;
+  test::TestDb db;
+  events::EventLog log;
+  jobs::Queue queue;
+  config::ConfigService config;
+  providers::Messaging messaging;
+  Captured captured;
+  std::unique_ptr<Service> service;
+};
+
+TEST_P(NotifyTest, SendsAnEmailRenderedFromItsTemplateAndTracksIt) {
+  put("order.shipped", "email", "en", "Order {{order}} shipped", "Hi {{name}}, it ships via {{carrier}}.",
+      "<p>Hi {{name}}</p>");
+  auto n = service->send({"u1", "order.shipped", R"({"order":"A-17","name":"Ada <3","carrier":"DHL"})", {}, false, "",
+                          ""});
+  ASSERT_TRUE(n.ok()) << n.status().to_string();
+  ASSERT_EQ(n->deliveries.size(), 1u);
+  EXPECT_EQ(n->deliveries[0].status, "queued");
+  auto done = settled(n->id);
+  EXPECT_EQ(done.deliveries[0].status, "sent");
+  EXPECT_EQ(done.deliveries[0].provider, "capture");
+  EXPECT_EQ(statuses(done.deliveries[0]), (std::vector<std::string>{"queued", "sending", "sent"}));
+  std::lock_guard lock(captured.mu);
+  ASSERT_EQ(captured.emails.size(), 1u);
+  EXPECT_EQ(captured.emails[0].to, std::vector<std::string>{"u1@example.com"});
+  EXPECT_EQ(captured.emails[0].subject, "Order A-17 shipped");
+  EXPECT_EQ(captured.emails[0].text, "Hi Ada <3, it ships via DHL.") << "plain parts are not HTML-escaped";
+  EXPECT_EQ(captured.emails[0].html, "<p>Hi Ada &lt;3</p>") << "values in HTML are";
+  EXPECT_EQ(count_events("notification.sent"), 1);
+}
+
+TEST_P(NotifyTest, PicksTheUsersLocaleThenItsLanguageThenTheDefault) {
+  put("hello", "sms", "en", "", "Hello");
+  put("hello", "sms", "de", "", "Hallo");
+  auto de_at = service->send({"u1", "hello", "{}", {}, false, "", "de-AT"});
+  auto fr = service->send({"u2", "hello", "{}", {}, false, "", "fr"});
+  ASSERT_TRUE(de_at.ok() && fr.ok());
+  settled(de_at->id);
+  settled(fr->id);
+  std::lock_guard lock(captured.mu);
+  ASSERT_EQ(captured.sms.size(), 2u);
+  std::multiset<std::string> bodies{captured.sms[0].body, captured.sms[1].body};
+  EXPECT_EQ(bodies, (std::multiset<std::string>{"Hallo", "Hello"}));
+}
+
+TEST_P(NotifyTest, OptedOutChannelsAreSuppressedUnlessCritical) {
+  put("promo", "email", "", "Sale", "Sale now");
+  put("promo", "sms", "", "", "Sale now");
+  Preferences p;
+  p.types["promo"]["sms"] = false;
+  ASSERT_TRUE(service->set_preferences("u1", p));
+  auto n = service->send({"u1", "promo", "{}", {}, false, "", ""});
+  ASSERT_TRUE(n.ok());
+  auto done = settled(n->id);
+  std::map<std::string, std::string> by_channel;
+  for (auto& d : done.deliveries) by_channel[d.channel] = d.status;
+  EXPECT_EQ(by_channel["sms"], "suppressed");
+  EXPECT_EQ(by_channel["email"], "sent");
+  for (auto& d : done.deliveries)
+    if (d.channel == "sms") EXPECT_EQ(d.detail, "opted out of promo by sms");
+  auto critical = service->send({"u1", "promo", "{}", {"sms"}, true, "", ""});
+  ASSERT_TRUE(critical.ok());
+  EXPECT_EQ(settled(critical->id).deliveries[0].status, "sent") << "critical sends bypass opt-outs";
+  EXPECT_EQ(service->preferences("u1")->types["promo"]["sms"], false);
+}
+
+TEST_P(NotifyTest, AnIdempotencyKeyRepeatReturnsTheFirstNotification) {
+  put("otp", "sms", "", "", "Code {{code}}");
+  auto a = service->send({"u1", "otp", R"({"code":"1"})", {}, true, "login-77", ""});
+  auto b = service->send({"u1", "otp", R"({"code":"2"})", {}, true, "login-77", ""});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->id, b->id);
+  EXPECT_TRUE(b->duplicate);
+  settled(a->id);
+  std::lock_guard lock(captured.mu);
+  EXPECT_EQ(captured.sms.size(), 1u);
+}
+
+TEST_P(NotifyTest, RetriesThroughTheQueueThenSendsOrEndsDead) {
+  put("alert", "email", "", "Alert", "Something happened");
+  captured.fail_next = 2;
+  auto n = service->send({"u1", "alert", "{}", {}, false, "", ""});
+  ASSERT_TRUE(n.ok());
+  auto done = settled(n->id);
+  EXPECT_EQ(done.deliveries[0].status, "sent");
+  EXPECT_EQ(done.deliveries[0].attempts, 3);
+  auto st = statuses(done.deliveries[0]);
+  EXPECT_EQ(std::count(st.begin(), st.end(), "retrying"), 2);
+  EXPECT_EQ(count_events("notification.failed"), 2);
+
+  captured.fail_next = 100;
+  auto lost = service->send({"u2", "alert", "{}", {}, false, "", ""});
+  ASSERT_TRUE(lost.ok());
+  auto dead = settled(lost->id);
+  EXPECT_EQ(dead.deliveries[0].status, "dead");
+  EXPECT_NE(dead.deliveries[0].detail.find("provider down"), std::string::npos) << dead.deliveries[0].detail;
+  EXPECT_EQ(count_events("notification.dead"), 1) << "never silently gone";
+  captured.fail_next = 0;
+}
+
+TEST_P(NotifyTest, InAppGoesToTheUsersInbox) {
+  put("comment", "in_app", "", "New comment", "{{who}} replied");
+  auto n = service->send({"u1", "comment", R"({"who":"Bob"})", {}, false, "", ""});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(settled(n->id).deliveries[0].status, "delivered");
+  auto inbox = service->inbox("u1", 10);
+  ASSERT_TRUE(inbox.ok());
+  ASSERT_EQ(inbox->size(), 1u);
+  EXPECT_EQ((*inbox)[0].title, "New comment");
+  EXPECT_EQ((*inbox)[0].body, "Bob replied");
+  EXPECT_EQ(*service->unread("u1"), 1);
+  ASSERT_TRUE(service->mark_read("u1", (*inbox)[0].id));
+  EXPECT_EQ(*service->unread("u1"), 0);
+  EXPECT_EQ(service->mark_read("u2", (*inbox)[0].id).code(), Code::kNotFound) << "another user's item";
+  EXPECT_TRUE(service->inbox("u2", 10)->empty());
+}
+
+TEST_P(NotifyTest, AUserWithoutAnAddressIsSuppressedWithTheReason) {
+  put("news", "email", "", "News", "Hi");
+  auto n = service->send({"u-nomail", "news", "{}", {}, false, "", ""});
+  ASSERT_TRUE(n.ok());
+  auto done = settled(n->id);
+  EXPECT_EQ(done.deliveries[0].status, "suppressed");
+  EXPECT_EQ(done.deliveries[0].detail, "the user has no email address");
+}
+
+TEST_P(NotifyTest, BadInputNamesTheField) {
+  EXPECT_EQ(service->put_template({"x", "email", "", "Hi", "{{#open}} never closed", "", 0}).fields().front().field,
+            "/body");
+  EXPECT_EQ(service->put_template({"x", "fax", "", "Hi", "body", "", 0}).fields().front().field, "channel");
+  EXPECT_EQ(service->put_template({"x", "email", "", "", "body", "", 0}).fields().front().field, "/subject");
+  EXPECT_EQ(service->send({"u1", "nothing", "{}", {}, false, "", ""}).status().fields().front().field, "/type");
+  put("only.sms", "sms", "", "", "hi");
+  EXPECT_EQ(service->send({"u1", "only.sms", "{}", {"email"}, false, "", ""}).status().fields().front().field,
+            "/channels/0");
+  EXPECT_EQ(service->send({"u1", "only.sms", "[1]", {}, false, "", ""}).status().fields().front().field, "/data");
+  EXPECT_EQ(service->get("missing").status().code(), Code::kNotFound);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, NotifyTest, ::testing::ValuesIn(test::all_engines()), test::engine_name);
+
+}  // namespace
+}  // namespace sb::notify
