@@ -6,10 +6,14 @@
 #include "api/identity_setup.h"
 #include "api/jobs_api.h"
 #include "api/json_body.h"
+#include "api/events_api.h"
 #include "api/messages_api.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/ids.h"
 #include "core/json.h"
+#include "core/log.h"
+#include "events/event_log.h"
 #include "identity/auth_service.h"
 #include "notify/notify_events.h"
 #include "notify/service.h"
@@ -211,7 +215,7 @@ NotifyComponent::~NotifyComponent() = default;
 
 void NotifyComponent::declare(Declarations& d) {
   using namespace notify_keys;
-  d.config.declare(kDefaultLocale, kMaxAttempts, kBackoffMs, kWorkers);
+  d.config.declare(kDefaultLocale, kMaxAttempts, kBackoffMs, kWorkers, kRules);
   d.permission("notifications:send", "Send notifications to users");
   d.permission("notifications:read", "Read notifications and their delivery timelines");
   d.permission("notifications:admin", "Manage templates and any user's notification preferences");
@@ -259,10 +263,44 @@ void NotifyComponent::routes(std::vector<http::Route>& out) {
 
 Status NotifyComponent::start() {
   service_->start();
+  listener_ = kernel_.events->add_listener([this](int64_t) {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+    cv_.notify_one();
+  });
+  rules_ = std::thread([this] {
+    const std::string instance = new_uuid_v7(kernel_.clock);
+    const auto poll = std::chrono::milliseconds(kernel_.config.get(events_keys::kPollMs));
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      woken_ = false;
+      lock.unlock();
+      int looked = 0;
+      auto r = service_->apply_rules(
+          [this] {
+            auto rules = notify::parse_rules(kernel_.config.get(notify_keys::kRules));
+            return rules.ok() ? *rules : std::vector<notify::Rule>{};
+          },
+          instance);
+      if (!r.ok()) spdlog::warn("notify rules: {}", r.status().to_string());
+      else looked = *r;
+      lock.lock();
+      if (looked >= 500) continue;  // a full page: more are waiting
+      cv_.wait_for(lock, poll, [&] { return stopping_ || woken_; });
+    }
+  });
   return {};
 }
 
 void NotifyComponent::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (rules_.joinable()) rules_.join();
+  if (listener_) kernel_.events->remove_listener(listener_);
+  listener_ = 0;
   if (service_) service_->stop();
 }
 

@@ -2,10 +2,14 @@
 // preferences and in-app inbox (and an operator's view of any user's).
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "api/component.h"
 #include "config/key.h"
+#include "notify/rules.h"
 
 namespace sb::notify { class Service; }
 namespace sb::identity { class AuthService; }
@@ -26,6 +30,17 @@ inline const Key<int64_t> kMaxAttempts{"notify.max_attempts", 5, "Attempts per d
 inline const Key<int64_t> kBackoffMs{"notify.backoff_ms", 2000,
                                      "First retry delay of a delivery (exponential, full jitter)", at_least(0)};
 inline const Key<int64_t> kWorkers{"notify.workers", 4, "In-process delivery workers per channel", at_least(1)};
+inline const Key<boost::json::value> kRules{
+    "notify.rules", boost::json::value(boost::json::array{}),
+    "Event rules: [{on, type, user = \"$.data.user_id\", data = \"$.data\", channels, critical}]",
+    config::check(
+        [](const boost::json::value& v) -> std::optional<std::string> {
+          auto r = notify::parse_rules(v);
+          if (r.ok()) return std::nullopt;
+          const auto& f = r.status().fields();
+          return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
+        },
+        "an array of rules (see docs/notifications.md)")};
 }  // namespace notify_keys
 
 struct NotifyDeps {
@@ -52,6 +67,13 @@ class NotifyComponent final : public Component {
   IdentityComponent& identity_;
   std::unique_ptr<notify::Service> service_;
   NotifyDeps deps_;
+  // The rules runner: woken by local commits to the log, else every poll.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+  bool woken_ = false;     // guarded by mu_
+  uint64_t listener_ = 0;
+  std::thread rules_;
 };
 
 }  // namespace sb::api

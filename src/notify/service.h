@@ -20,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "notify/rules.h"
 
 namespace sb::store { class Db; class Tx; }
 namespace sb::events { class EventLog; }
@@ -137,6 +138,15 @@ class Service {
   Result<std::vector<InboxItem>> inbox(std::string_view user_id, int limit, std::string_view before = {});
   Result<int64_t> unread(std::string_view user_id);
   Status mark_read(std::string_view user_id, std::string_view item_id);  // "*" = all
+
+  // Sends what the rules say for events appended since the last call,
+  // moving the durable cursor in the same transaction (see rules.h). Only
+  // the instance holding the rules lease acts; the very first call starts at
+  // the log's head. `rules` is read after the head: a rule configured before
+  // an event was appended always sees it, and with no rules the cursor just
+  // follows the head. Returns how many events it looked at.
+  Result<int> apply_rules(const std::function<std::vector<Rule>()>& rules, const std::string& instance,
+                          int64_t lease_ms = 15'000, int batch = 500);
 
   // In-process delivery workers, one set per channel.
   void start();

@@ -7,12 +7,15 @@
 #include <atomic>
 #include <mutex>
 
+#include <boost/json.hpp>
+
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "eventually.h"
 #include "events/event_log.h"
 #include "jobs/queue.h"
+#include "notify/rules.h"
 #include "notify/service.h"
 #include "providers/channel_kinds.h"
 #include "providers/messaging.h"
@@ -185,8 +188,11 @@ TEST_P(NotifyTest, OptedOutChannelsAreSuppressedUnlessCritical) {
   for (auto& d : done.deliveries) by_channel[d.channel] = d.status;
   EXPECT_EQ(by_channel["sms"], "suppressed");
   EXPECT_EQ(by_channel["email"], "sent");
-  for (auto& d : done.deliveries)
-    if (d.channel == "sms") EXPECT_EQ(d.detail, "opted out of promo by sms");
+  for (auto& d : done.deliveries) {
+    if (d.channel == "sms") {
+      EXPECT_EQ(d.detail, "opted out of promo by sms");
+    }
+  }
   auto critical = service->send({"u1", "promo", "{}", {"sms"}, true, "", ""});
   ASSERT_TRUE(critical.ok());
   EXPECT_EQ(settled(critical->id).deliveries[0].status, "sent") << "critical sends bypass opt-outs";
@@ -264,6 +270,55 @@ TEST_P(NotifyTest, BadInputNamesTheField) {
             "/channels/0");
   EXPECT_EQ(service->send({"u1", "only.sms", "[1]", {}, false, "", ""}).status().fields().front().field, "/data");
   EXPECT_EQ(service->get("missing").status().code(), Code::kNotFound);
+}
+
+events::Event event(const std::string& id, const std::string& type, const std::string& data) {
+  events::Event e;
+  e.id = id;
+  e.source = "/shop";
+  e.type = type;
+  e.data_json = data;
+  return e;
+}
+
+TEST_P(NotifyTest, EventRulesTurnAppendedEventsIntoNotificationsOnce) {
+  put("welcome", "email", "", "Welcome {{name}}", "Hi {{name}}");
+  auto rules = parse_rules(boost::json::parse(R"([{"on":"user.registered","type":"welcome","channels":["email"]}])"));
+  ASSERT_TRUE(rules.ok()) << rules.status().to_string();
+  ASSERT_TRUE(log.publish({event("before", "user.registered", R"({"user_id":"u-old","name":"Old"})")}).ok());
+  auto current = [&] { return *rules; };
+  EXPECT_EQ(*service->apply_rules(current, "instance-a"), 0) << "the first run starts at the head, not in history";
+  ASSERT_TRUE(log.publish({event("e1", "user.registered", R"({"user_id":"u9","name":"Zoe"})"),
+                           event("e2", "order.created", R"({"user_id":"u9"})"),
+                           event("e3", "user.registered", R"({"name":"no user"})")})
+                  .ok());
+  EXPECT_EQ(*service->apply_rules(current, "instance-b"), 0) << "another instance holds the rules lease";
+  EXPECT_EQ(*service->apply_rules(current, "instance-a"), 2) << "the two matching events";
+  EXPECT_EQ(*service->apply_rules(current, "instance-a"), 0) << "the cursor moved with the sends";
+  // With no rules the cursor follows the head: a rule added later does not
+  // reach back to events from before it.
+  ASSERT_TRUE(log.publish({event("e4", "user.registered", R"({"user_id":"u10","name":"Ann"})")}).ok());
+  EXPECT_EQ(*service->apply_rules([] { return std::vector<Rule>{}; }, "instance-a"), 0);
+  EXPECT_EQ(*service->apply_rules(current, "instance-a"), 0);
+  ASSERT_TRUE(test::eventually([&] {
+    std::lock_guard lock(captured.mu);
+    return captured.emails.size() >= 1;
+  }));
+  std::lock_guard lock(captured.mu);
+  ASSERT_EQ(captured.emails.size(), 1u) << "one welcome, for the event with a user";
+  EXPECT_EQ(captured.emails[0].to, std::vector<std::string>{"u9@example.com"});
+  EXPECT_EQ(captured.emails[0].subject, "Welcome Zoe");
+}
+
+TEST(NotifyRules, MalformedRulesNameTheField) {
+  auto bad = parse_rules(boost::json::parse(R"([{"on":"user.registered"},{"on":"x","type":"t","user":"data.id"}])"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().fields()[0].field, "/0/type");
+  EXPECT_EQ(bad.status().fields()[1].field, "/1/user");
+  boost::json::value env = boost::json::parse(R"({"data":{"user":{"id":"u1"}}})");
+  ASSERT_NE(at_path(env, "$.data.user.id"), nullptr);
+  EXPECT_EQ(at_path(env, "$.data.user.id")->as_string(), "u1");
+  EXPECT_EQ(at_path(env, "$.data.missing"), nullptr);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, NotifyTest, ::testing::ValuesIn(test::all_engines()), test::engine_name);

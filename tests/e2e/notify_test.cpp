@@ -1,0 +1,102 @@
+// Notifications against the built binary: a rule set at runtime turns the
+// user.registered event of a sign-up into a welcome email (the console
+// provider's .eml in data/outbox), a direct send reaches the user's in-app
+// inbox, and an opt-out set by the user suppresses the next one.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "curl_client.h"
+#include "eventually.h"
+#include "server_process.h"
+
+namespace sb::test {
+namespace {
+
+namespace bj = boost::json;
+namespace fs = std::filesystem;
+const std::string kJson = "Content-Type: application/json";
+
+std::string outbox_text(const std::string& data_dir) {
+  std::string all;
+  std::error_code ec;
+  for (auto& f : fs::directory_iterator(data_dir + "/outbox", ec)) {
+    if (f.path().extension() != ".eml") continue;
+    std::ifstream in(f.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    all += ss.str();
+  }
+  return all;
+}
+
+TEST(NotifyE2E, RuleSendsAWelcomeEmailAndUsersControlTheirInbox) {
+  ServerProcess s({{"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_OPS", "1"},
+                   {"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_MEM_KIB", "64"},
+                   {"SWITCHBOARD_EVENTS__POLL_MS", "50"},
+                   {"SWITCHBOARD_HTTP__ACCESS_LOG", "false"}});
+  ASSERT_TRUE(s.start()) << s.output();
+  auto admin = [&](const std::string& method, const std::string& path, const std::string& body = "") {
+    return http_request(method, s.url(path), body, {s.auth_header(), kJson});
+  };
+  ASSERT_EQ(admin("PUT", "/v1/notifications/templates/welcome/email",
+                  R"({"subject":"Welcome to Acme","body":"Your account {{email}} is ready.","html":"<p>{{email}}</p>"})")
+                .status,
+            200);
+  ASSERT_EQ(admin("PUT", "/v1/notifications/templates/comment/in_app", R"({"subject":"New reply","body":"{{who}} replied"})")
+                .status,
+            200);
+  auto bad = admin("PUT", "/v1/notifications/templates/x/email", R"({"subject":"s","body":"{{#open}}"})");
+  EXPECT_EQ(bad.status, 400) << "a template that does not parse is refused at save time";
+  auto rules = admin("PUT", "/v1/config/notify.rules",
+                     R"({"value":[{"on":"user.registered","type":"welcome","channels":["email"]}]})");
+  ASSERT_EQ(rules.status, 200) << rules.body;
+  EXPECT_EQ(admin("PUT", "/v1/config/notify.rules", R"({"value":[{"on":"user.registered"}]})").status, 400);
+
+  const std::string pw = "correct horse battery staple";
+  auto reg = http_request("POST", s.url("/v1/auth/register"), R"({"email":"zoe@example.com","password":")" + pw + R"("})",
+                          {kJson});
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  std::string user = std::string(bj::parse(reg.body).at("id").as_string());
+  EXPECT_TRUE(eventually([&] { return outbox_text(s.data_dir()).find("Welcome to Acme") != std::string::npos; }))
+      << "the rule turned user.registered into a welcome email";
+  EXPECT_NE(outbox_text(s.data_dir()).find("Your account zoe@example.com is ready."), std::string::npos);
+
+  auto sent = admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"comment","data":{"who":"Bob"}})");
+  ASSERT_EQ(sent.status, 202) << sent.body;
+  std::string id = std::string(bj::parse(sent.body).at("id").as_string());
+  ASSERT_TRUE(eventually([&] {
+    auto n = admin("GET", "/v1/notifications/" + id);
+    return n.status == 200 && bj::parse(n.body).at("deliveries").at(0).at("status").as_string() == "delivered";
+  }));
+  auto n = bj::parse(admin("GET", "/v1/notifications/" + id).body);
+  EXPECT_EQ(n.at("deliveries").at(0).at("timeline").as_array().size(), 2u) << "queued, delivered";
+
+  auto login = http_request("POST", s.url("/v1/auth/login"), R"({"email":"zoe@example.com","password":")" + pw + R"("})",
+                            {kJson});
+  ASSERT_EQ(login.status, 200);
+  std::string bearer = "Authorization: Bearer " + std::string(bj::parse(login.body).at("access_token").as_string());
+  auto me = [&](const std::string& method, const std::string& path, const std::string& body = "") {
+    return http_request(method, s.url(path), body, {bearer, kJson});
+  };
+  auto inbox = bj::parse(me("GET", "/v1/me/inbox").body);
+  ASSERT_EQ(inbox.at("items").as_array().size(), 1u);
+  EXPECT_EQ(inbox.at("items").at(0).at("body").as_string(), "Bob replied");
+  EXPECT_EQ(inbox.at("unread").as_int64(), 1);
+  EXPECT_EQ(bj::parse(me("POST", "/v1/me/inbox/read").body).at("unread").as_int64(), 0);
+
+  ASSERT_EQ(me("PUT", "/v1/me/preferences", R"({"types":{"comment":{"in_app":false}}})").status, 200);
+  auto muted = admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"comment","data":{"who":"Eve"}})");
+  ASSERT_EQ(muted.status, 202);
+  EXPECT_EQ(bj::parse(muted.body).at("deliveries").at(0).at("status").as_string(), "suppressed");
+
+  EXPECT_EQ(admin("POST", "/v1/notifications", R"({"user_id":"nobody","type":"comment"})").status, 400);
+  EXPECT_EQ(admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"nope"})").status, 400);
+  EXPECT_EQ(me("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"comment"})").status, 403);
+}
+
+}  // namespace
+}  // namespace sb::test
