@@ -276,17 +276,21 @@ Status NotifyComponent::start() {
       woken_ = false;
       lock.unlock();
       int looked = 0;
+      bool any_rules = false;
       auto r = service_->apply_rules(
-          [this] {
+          [&] {
             auto rules = notify::parse_rules(kernel_.config.get(notify_keys::kRules));
-            return rules.ok() ? *rules : std::vector<notify::Rule>{};
+            any_rules = rules.ok() && !rules->empty();
+            return any_rules ? *rules : std::vector<notify::Rule>{};
           },
           instance);
       if (!r.ok()) spdlog::warn("notify rules: {}", r.status().to_string());
       else looked = *r;
       lock.lock();
       if (looked >= 500) continue;  // a full page: more are waiting
-      cv_.wait_for(lock, poll, [&] { return stopping_ || woken_; });
+      // Without rules only the poll moves the cursor (at most one small
+      // write per poll under event load, none when idle).
+      cv_.wait_for(lock, poll, [&] { return stopping_ || (woken_ && any_rules); });
     }
   });
   return {};
