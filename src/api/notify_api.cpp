@@ -136,6 +136,81 @@ Response get_notification(const NotifyDeps& s, Request& req) {
   return json_response(200, notification_json(*n));
 }
 
+Response list_notifications(const NotifyDeps& s, Request& req) {
+  notify::ListQuery q;
+  q.user_id = req.query_param("user").value_or("");
+  q.status = req.query_param("status").value_or("");
+  q.channel = req.query_param("channel").value_or("");
+  q.type = req.query_param("type").value_or("");
+  q.before = req.query_param("before").value_or("");
+  if (auto since = req.query_param("since"); since && !since->empty() && !parse_rfc3339(*since, q.since_ms))
+    return error_response(Status::invalid("since", "must be an RFC 3339 date-time"), req);
+  auto limit = int_param(req, "limit", 50, 1, 100);
+  if (!limit.ok()) return error_response(limit.status(), req);
+  q.limit = static_cast<int>(*limit);
+  auto list = s.notify->list(q);
+  if (!list.ok()) return error_response(list.status(), req);
+  bj::array out;
+  for (auto& n : *list) out.push_back(notification_json(n));
+  bj::object body{{"notifications", std::move(out)}};
+  if (list->size() == static_cast<size_t>(q.limit)) body["next"] = list->back().id;
+  return json_response(200, body);
+}
+
+bj::object counts_json(const notify::Counts& c, bool full) {
+  bj::object o{{"sent", c.sent + c.delivered}, {"failed", c.failed}, {"pending", c.pending},
+               {"success_rate", c.success_rate()}};
+  if (full) {
+    o["total"] = c.total;
+    o["delivered"] = c.delivered;
+    o["suppressed"] = c.suppressed;
+  }
+  return o;
+}
+
+// "24h", "7d", "30m" or milliseconds.
+Result<int64_t> parse_window(const std::string& w) {
+  if (w.empty()) return int64_t{24 * 3'600'000};
+  size_t used = 0;
+  int64_t n = 0;
+  try {
+    n = std::stoll(w, &used);
+  } catch (...) {
+    return Status::invalid("window", "must be like 30m, 24h or 7d");
+  }
+  std::string unit = w.substr(used);
+  if (unit.empty()) return n;
+  if (unit == "m") return n * 60'000;
+  if (unit == "h") return n * 3'600'000;
+  if (unit == "d") return n * 86'400'000;
+  return Status::invalid("window", "must be like 30m, 24h or 7d");
+}
+
+Response notification_stats(const NotifyDeps& s, Request& req) {
+  auto window = parse_window(req.query_param("window").value_or(""));
+  if (!window.ok()) return error_response(window.status(), req);
+  auto st = s.notify->stats(*window);
+  if (!st.ok()) return error_response(st.status(), req);
+  bj::object out = counts_json(st->all, true);
+  auto group = [](const std::map<std::string, notify::Counts>& m) {
+    bj::object o;
+    for (auto& [k, c] : m) o[k] = counts_json(c, false);
+    return o;
+  };
+  out["by_channel"] = group(st->by_channel);
+  out["by_type"] = group(st->by_type);
+  out["by_provider"] = group(st->by_provider);
+  bj::array hours;
+  for (auto& [hour, c] : st->by_hour) {
+    bj::object h = counts_json(c, false);
+    h["hour"] = format_rfc3339(hour);
+    hours.push_back(std::move(h));
+  }
+  out["by_hour"] = std::move(hours);
+  out["window_ms"] = *window;
+  return json_response(200, out);
+}
+
 Response preferences_of(const NotifyDeps& s, Request& req, const std::string& user) {
   auto p = s.notify->preferences(user);
   if (!p.ok()) return error_response(p.status(), req);
@@ -251,6 +326,8 @@ void NotifyComponent::routes(std::vector<http::Route>& out) {
   t.add({"PUT", "/v1/notifications/templates/{type}/{channel}/{locale}", t.pool(put_template), P,
          "notifications:admin"});
   t.add({"POST", "/v1/notifications", t.pool(send_notification), P, "notifications:send"});
+  t.add({"GET", "/v1/notifications", t.pool(list_notifications), P, "notifications:read"});
+  t.add({"GET", "/v1/notifications/stats", t.pool(notification_stats), P, "notifications:read"});
   t.add({"GET", "/v1/notifications/{id}", t.pool(get_notification), P, "notifications:read"});
   t.add({"GET", "/v1/me/preferences", t.pool(my_preferences), U});
   t.add({"PUT", "/v1/me/preferences", t.pool(put_my_preferences), U});

@@ -98,6 +98,25 @@ struct InboxItem {
   int64_t read_ms = 0;  // 0 = unread
 };
 
+struct ListQuery {
+  std::string user_id, status, channel, type;  // empty = any; status/channel match any delivery
+  int64_t since_ms = 0;
+  std::string before;  // a notification id: older ones (paging)
+  int limit = 50;
+};
+
+struct Counts {
+  int64_t total = 0, sent = 0, delivered = 0, failed = 0, pending = 0, suppressed = 0;
+  // (sent + delivered) / (sent + delivered + failed); 1 when nothing settled.
+  double success_rate() const;
+};
+
+struct Stats {
+  Counts all;
+  std::map<std::string, Counts> by_channel, by_type, by_provider;
+  std::map<int64_t, Counts> by_hour;  // hour start (Unix ms) -> deliveries of notifications created then
+};
+
 // Where a user is reached: filled by whoever owns users (identity).
 struct Recipient {
   std::string email;
@@ -130,6 +149,10 @@ class Service {
   Result<Notification> send(SendRequest request);
   Result<Notification> send(store::Tx& tx, SendRequest request);
   Result<Notification> get(std::string_view id);
+  // Newest first. InvalidArgument naming the field for a bad filter.
+  Result<std::vector<Notification>> list(const ListQuery& q);
+  // Deliveries of notifications created in the last `window_ms`.
+  Result<Stats> stats(int64_t window_ms);
 
   Result<Preferences> preferences(std::string_view user_id);
   // Replaces the user's opt-outs with `p`.

@@ -93,6 +93,17 @@ TEST(NotifyE2E, RuleSendsAWelcomeEmailAndUsersControlTheirInbox) {
   ASSERT_EQ(muted.status, 202);
   EXPECT_EQ(bj::parse(muted.body).at("deliveries").at(0).at("status").as_string(), "suppressed");
 
+  auto listed = bj::parse(admin("GET", "/v1/notifications?user=" + user + "&type=comment&limit=10").body);
+  EXPECT_EQ(listed.at("notifications").as_array().size(), 2u);
+  EXPECT_EQ(bj::parse(admin("GET", "/v1/notifications?status=suppressed").body).at("notifications").as_array().size(),
+            1u);
+  auto stats = bj::parse(admin("GET", "/v1/notifications/stats?window=24h").body);
+  EXPECT_EQ(stats.at("total").as_int64(), 3) << stats;
+  EXPECT_EQ(stats.at("suppressed").as_int64(), 1);
+  EXPECT_EQ(stats.at("by_channel").at("email").at("sent").as_int64(), 1);
+  EXPECT_EQ(stats.at("by_channel").at("in_app").at("sent").as_int64(), 1);
+  EXPECT_EQ(stats.at("success_rate").as_double(), 1.0);
+  EXPECT_EQ(admin("GET", "/v1/notifications/stats?window=soon").status, 400);
   EXPECT_EQ(admin("POST", "/v1/notifications", R"({"user_id":"nobody","type":"comment"})").status, 400);
   EXPECT_EQ(admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"nope"})").status, 400);
   EXPECT_EQ(me("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"comment"})").status, 403);
