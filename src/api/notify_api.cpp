@@ -211,6 +211,12 @@ Response notification_stats(const NotifyDeps& s, Request& req) {
   return json_response(200, out);
 }
 
+Response retry_notification(const NotifyDeps& s, Request& req) {
+  auto n = s.notify->retry(req.params.at("id"));
+  if (!n.ok()) return error_response(n.status(), req);
+  return json_response(200, notification_json(*n));
+}
+
 Response preferences_of(const NotifyDeps& s, Request& req, const std::string& user) {
   auto p = s.notify->preferences(user);
   if (!p.ok()) return error_response(p.status(), req);
@@ -329,6 +335,7 @@ void NotifyComponent::routes(std::vector<http::Route>& out) {
   t.add({"GET", "/v1/notifications", t.pool(list_notifications), P, "notifications:read"});
   t.add({"GET", "/v1/notifications/stats", t.pool(notification_stats), P, "notifications:read"});
   t.add({"GET", "/v1/notifications/{id}", t.pool(get_notification), P, "notifications:read"});
+  t.add({"POST", "/v1/notifications/{id}/retry", t.pool(retry_notification), P, "notifications:send"});
   t.add({"GET", "/v1/me/preferences", t.pool(my_preferences), U});
   t.add({"PUT", "/v1/me/preferences", t.pool(put_my_preferences), U});
   t.add({"GET", "/v1/users/{id}/preferences", t.pool(user_preferences), P, "notifications:admin"});

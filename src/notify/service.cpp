@@ -205,6 +205,29 @@ Result<Notification> Service::Impl::load(store::Tx& tx, const std::string& id) {
   return n;
 }
 
+Result<Notification> Service::retry(std::string_view id) {
+  Result<Notification> out = Status::internal("not retried");
+  SB_TRY(impl_->db.write([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto n, impl_->load(tx, std::string(id)));
+    const int64_t now = impl_->clock.now_ms();
+    int again = 0;
+    for (auto& d : n.deliveries) {
+      if (d.status != "dead") continue;
+      SB_TRY(impl_->transition(tx, d.id, "queued", "", "retry requested", 0, now));
+      jobs::NewJob job;
+      job.payload = "{\"delivery\":\"" + d.id + "\"}";
+      job.max_attempts = impl_->options.max_attempts;
+      job.backoff = {jobs::Backoff::Type::kExponential, impl_->options.backoff_ms, 10 * 60'000};
+      SB_TRY(impl_->queue.enqueue(tx, queue_for(d.channel), {std::move(job)}).status());
+      ++again;
+    }
+    if (again == 0) return Status::conflict("notification " + n.id + " has no dead delivery to retry");
+    out = impl_->load(tx, n.id);
+    return out.ok() ? Status() : out.status();
+  }));
+  return out;
+}
+
 Result<Notification> Service::get(std::string_view id) {
   Result<Notification> out = Status::internal("not read");
   SB_TRY(impl_->db.read([&](store::Tx& tx) -> Status {

@@ -149,6 +149,9 @@ class Service {
   Result<Notification> send(SendRequest request);
   Result<Notification> send(store::Tx& tx, SendRequest request);
   Result<Notification> get(std::string_view id);
+  // Dead deliveries of the notification go out again (new attempts).
+  // NotFound; Conflict when none is dead.
+  Result<Notification> retry(std::string_view id);
   // Newest first. InvalidArgument naming the field for a bad filter.
   Result<std::vector<Notification>> list(const ListQuery& q);
   // Deliveries of notifications created in the last `window_ms`.

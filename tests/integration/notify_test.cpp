@@ -231,6 +231,10 @@ TEST_P(NotifyTest, RetriesThroughTheQueueThenSendsOrEndsDead) {
   EXPECT_NE(dead.deliveries[0].detail.find("provider down"), std::string::npos) << dead.deliveries[0].detail;
   EXPECT_EQ(count_events("notification.dead"), 1) << "never silently gone";
   captured.fail_next = 0;
+  auto again = service->retry(lost->id);
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  EXPECT_EQ(settled(lost->id).deliveries[0].status, "sent") << "a dead delivery retried by hand";
+  EXPECT_EQ(service->retry(lost->id).status().code(), Code::kConflict) << "nothing dead any more";
 }
 
 TEST_P(NotifyTest, InAppGoesToTheUsersInbox) {
