@@ -76,10 +76,14 @@ Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
   if (d.status == "sent" || d.status == "delivered" || d.status == "dead" || d.status == "suppressed")
     return std::string();
 
+  // "sending" is written with the outcome (its time is when the provider
+  // call began): one commit per attempt instead of two.
+  int64_t sending_at = 0;
   auto finish = [&](const std::string& status, const std::string& provider, const std::string& detail,
                     const events::EventType* event) -> Status {
     return db.write([&](store::Tx& tx) -> Status {
       int64_t now = clock.now_ms();
+      if (sending_at) SB_TRY(transition(tx, id, "sending", "", "", job.attempt, sending_at));
       SB_TRY(transition(tx, id, status, provider, detail, job.attempt, now));
       if (!event) return {};
       boost::json::object data{{"notification", d.notification_id}, {"delivery", id}, {"type", d.type},
@@ -128,7 +132,7 @@ Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
     SB_TRY(finish("suppressed", "", why, nullptr));
     return std::string();
   }
-  SB_TRY(finish("sending", "", "", nullptr));
+  sending_at = clock.now_ms();
   Result<providers::Receipt> sent = Status::internal("unknown channel");
   if (d.channel == "email") {
     providers::EmailMessage m;
