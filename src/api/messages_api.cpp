@@ -30,6 +30,11 @@ void send(const MessagingDeps& s, http::Request& req, http::Respond respond,
   auto msg = parse(*body);
   if (!msg.ok()) return respond(error_response(msg.status(), req));
   auto receipt = s.messaging->send<Kind>(std::move(*msg), provider);
+  // NotFound from a send means the recipient is gone for good (a push
+  // subscription the push service dropped; providers/sender.h), not a
+  // missing route or resource: 410 tells the caller to delete it.
+  if (!receipt.ok() && receipt.status().code() == Code::kNotFound)
+    return respond(http::problem(410, "recipient-gone", "Recipient gone", receipt.status().message(), req.request_id));
   if (!receipt.ok()) return respond(error_response(receipt.status(), req));
   respond(json_response(200, providers::to_json(*receipt)));
 }
@@ -43,6 +48,10 @@ void send_sms(const MessagingDeps& s, http::Request& req, http::Respond respond)
   send<providers::SmsKind>(s, req, std::move(respond), providers::parse_sms);
 }
 
+void send_push(const MessagingDeps& s, http::Request& req, http::Respond respond) {
+  send<providers::PushKind>(s, req, std::move(respond), providers::parse_push);
+}
+
 // ---- component
 
 MessagingComponent::MessagingComponent(Kernel& kernel) : Component("messaging"), kernel_(kernel) {}
@@ -52,7 +61,7 @@ void MessagingComponent::declare(Declarations& d) {
   // Messaging declares the provider keys as it is built: they must exist
   // before the config file is read.
   messaging_ = std::make_unique<providers::Messaging>(d.config, kernel_.clock, &kernel_.metrics, "");
-  d.permission("messages:send", "Send an email or SMS now through the provider chain");
+  d.permission("messages:send", "Send an email, SMS or push message now through the provider chain");
 }
 
 Status MessagingComponent::init() {
@@ -69,6 +78,7 @@ void MessagingComponent::routes(std::vector<http::Route>& out) {
   RouteTable t(out, deps_);
   t.add({"POST", "/v1/messages/email", t.pool(send_email), Access::kPermission, "messages:send"});
   t.add({"POST", "/v1/messages/sms", t.pool(send_sms), Access::kPermission, "messages:send"});
+  t.add({"POST", "/v1/messages/push", t.pool(send_push), Access::kPermission, "messages:send"});
 }
 
 }  // namespace sb::api

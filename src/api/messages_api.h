@@ -1,6 +1,6 @@
-// HTTP adapters for sending one email or SMS now through the active provider
-// chain. Sends block on provider I/O, so their routes run on the blocking
-// pool; the io threads never wait on a provider.
+// HTTP adapters for sending one email, SMS or push message now through the
+// active provider chain. Sends block on provider I/O, so their routes run on
+// the blocking pool; the io threads never wait on a provider.
 #pragma once
 
 #include "api/component.h"
@@ -18,8 +18,11 @@ struct MessagingDeps {
 
 void send_email(const MessagingDeps& s, http::Request& req, http::Respond respond);
 void send_sms(const MessagingDeps& s, http::Request& req, http::Respond respond);
+// 410 problem+json (type .../recipient-gone) when the push service says the
+// subscription is gone: the caller should delete it.
+void send_push(const MessagingDeps& s, http::Request& req, http::Respond respond);
 
-// The email and SMS provider chains (switchable at runtime) and the routes
+// The email, SMS and push provider chains (switchable at runtime) and the routes
 // that send one message now.
 class MessagingComponent final : public Component {
  public:

@@ -13,11 +13,13 @@
 #include "app/cli_queue.h"
 #include "config/config.h"
 #include "config/describe.h"
+#include "core/crypto.h"
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/json.h"
 #include "events/event_log.h"
 #include "identity/api_keys.h"
+#include "providers/push/web_push_crypto.h"
 
 namespace sb::app {
 
@@ -91,6 +93,12 @@ int run_cli(int argc, char** argv, char** envp) {
   QueueCommands queue_cmds;
   add_queue_commands(cli, queue_cmds, add_common);
 
+  auto* push = cli.add_subcommand("push", "Web Push helpers");
+  push->require_subcommand(1);
+  auto* vapid_keys = push->add_subcommand(
+      "vapid-keys", "Print a new VAPID key pair, base64url: the private key for push.webpush.vapid_private_key, "
+                    "the public key for the browser's applicationServerKey");
+
   cli.add_subcommand("version", "Print the version")->callback([] { std::puts("switchboard 0.1.0"); });
 
   try {
@@ -99,6 +107,13 @@ int run_cli(int argc, char** argv, char** envp) {
     return cli.exit(e);
   }
   if (cli.got_subcommand("version")) return 0;
+  if (*vapid_keys) {
+    // Needs nothing but the CSPRNG: no configuration, no database.
+    auto key = providers::webpush::VapidKey::generate();
+    std::printf("private_key: %s\npublic_key: %s\n", key.private_key_base64url().c_str(),
+                crypto::base64url_encode(key.public_key()).c_str());
+    return 0;
+  }
 
   if (*cdescribe) {
     // Declarations only: no file, environment or database, so the output

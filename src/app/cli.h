@@ -1,4 +1,5 @@
-// The `switchboard` command line: serve, admin-key, config, events.
+// The `switchboard` command line: serve, admin-key, config, events, user, role, keys,
+// queue, push.
 #pragma once
 
 namespace sb::app {

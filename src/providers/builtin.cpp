@@ -1,38 +1,71 @@
 #include "providers/builtin.h"
 
+// Each block below includes builtin_list.h with one of the three macros doing
+// something and the other two expanding to nothing.
+#define SB_NO_PROVIDER(name)
+
 namespace sb::providers {
 
 namespace email {
 #define SB_EMAIL_PROVIDER(name) Factory<EmailSender> name##_factory(const ProviderEnv&);
-#define SB_SMS_PROVIDER(name)
+#define SB_SMS_PROVIDER SB_NO_PROVIDER
+#define SB_PUSH_PROVIDER SB_NO_PROVIDER
 #include "providers/builtin_list.h"
 #undef SB_EMAIL_PROVIDER
 #undef SB_SMS_PROVIDER
+#undef SB_PUSH_PROVIDER
 }  // namespace email
 
 namespace sms {
-#define SB_EMAIL_PROVIDER(name)
+#define SB_EMAIL_PROVIDER SB_NO_PROVIDER
 #define SB_SMS_PROVIDER(name) Factory<SmsSender> name##_factory(const ProviderEnv&);
+#define SB_PUSH_PROVIDER SB_NO_PROVIDER
 #include "providers/builtin_list.h"
 #undef SB_EMAIL_PROVIDER
 #undef SB_SMS_PROVIDER
+#undef SB_PUSH_PROVIDER
 }  // namespace sms
+
+namespace push {
+#define SB_EMAIL_PROVIDER SB_NO_PROVIDER
+#define SB_SMS_PROVIDER SB_NO_PROVIDER
+#define SB_PUSH_PROVIDER(name) Factory<PushSender> name##_factory(const ProviderEnv&);
+#include "providers/builtin_list.h"
+#undef SB_EMAIL_PROVIDER
+#undef SB_SMS_PROVIDER
+#undef SB_PUSH_PROVIDER
+}  // namespace push
 
 Status register_builtin_email(Registry<EmailSender>& registry, const ProviderEnv& env) {
 #define SB_EMAIL_PROVIDER(name) SB_TRY(registry.add(email::name##_factory(env)));
-#define SB_SMS_PROVIDER(name)
+#define SB_SMS_PROVIDER SB_NO_PROVIDER
+#define SB_PUSH_PROVIDER SB_NO_PROVIDER
 #include "providers/builtin_list.h"
 #undef SB_EMAIL_PROVIDER
 #undef SB_SMS_PROVIDER
+#undef SB_PUSH_PROVIDER
   return {};
 }
 
 Status register_builtin_sms(Registry<SmsSender>& registry, const ProviderEnv& env) {
-#define SB_EMAIL_PROVIDER(name)
+#define SB_EMAIL_PROVIDER SB_NO_PROVIDER
 #define SB_SMS_PROVIDER(name) SB_TRY(registry.add(sms::name##_factory(env)));
+#define SB_PUSH_PROVIDER SB_NO_PROVIDER
 #include "providers/builtin_list.h"
 #undef SB_EMAIL_PROVIDER
 #undef SB_SMS_PROVIDER
+#undef SB_PUSH_PROVIDER
+  return {};
+}
+
+Status register_builtin_push(Registry<PushSender>& registry, const ProviderEnv& env) {
+#define SB_EMAIL_PROVIDER SB_NO_PROVIDER
+#define SB_SMS_PROVIDER SB_NO_PROVIDER
+#define SB_PUSH_PROVIDER(name) SB_TRY(registry.add(push::name##_factory(env)));
+#include "providers/builtin_list.h"
+#undef SB_EMAIL_PROVIDER
+#undef SB_SMS_PROVIDER
+#undef SB_PUSH_PROVIDER
   return {};
 }
 

@@ -4,6 +4,7 @@
 // list shows at a glance what ships. Call once per registry.
 #pragma once
 
+#include "providers/push/push.h"
 #include "providers/registry.h"
 #include "providers/sender.h"
 
@@ -11,5 +12,6 @@ namespace sb::providers {
 
 Status register_builtin_email(Registry<EmailSender>& registry, const ProviderEnv& env);
 Status register_builtin_sms(Registry<SmsSender>& registry, const ProviderEnv& env);
+Status register_builtin_push(Registry<PushSender>& registry, const ProviderEnv& env);
 
 }  // namespace sb::providers

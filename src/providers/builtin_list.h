@@ -2,8 +2,9 @@
 // one line here: SB_EMAIL_PROVIDER(foo) expects
 //   Factory<EmailSender> sb::providers::email::foo_factory(const ProviderEnv&)
 // defined in providers/email/foo_email.cpp (SB_SMS_PROVIDER likewise under
-// sms::, in providers/sms/foo_sms.cpp). Included only by builtin.cpp, which
-// defines both macros; no include guard on purpose.
+// sms::, in providers/sms/foo_sms.cpp; SB_PUSH_PROVIDER under push::, in
+// providers/push/foo_push.cpp). Included only by builtin.cpp, which defines
+// the three macros; no include guard on purpose.
 
 SB_EMAIL_PROVIDER(console)
 SB_EMAIL_PROVIDER(smtp)
@@ -13,3 +14,6 @@ SB_EMAIL_PROVIDER(mailgun)
 SB_SMS_PROVIDER(console)
 SB_SMS_PROVIDER(twilio)
 SB_SMS_PROVIDER(webhook)
+
+SB_PUSH_PROVIDER(console)
+SB_PUSH_PROVIDER(webpush)

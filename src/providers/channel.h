@@ -12,8 +12,9 @@
 //
 // send(): for each provider in order — skip it if its breaker is open, else
 // call it, retrying retryable errors with full-jitter backoff while the
-// breaker allows; on failure move to the next provider. The Receipt names the
-// provider that delivered and those that failed first.
+// breaker allows; on failure move to the next provider — except on NotFound
+// (the recipient is gone, sender.h), which ends the send with that Status.
+// The Receipt names the provider that delivered and those that failed first.
 //
 // Thread-safe. The ConfigService must outlive the Channel; destroy the Channel
 // only when no config change can be in flight (watchers run on the setter's
@@ -63,7 +64,8 @@ class Channel {
   Status reload();
   Status last_reload() const;
 
-  // `m` must be validated. Unavailable when every provider failed and at
+  // `m` must be validated. NotFound as soon as a provider says the
+  // recipient is gone. Unavailable when every provider failed and at
   // least one failure was transient; otherwise the first failure's code.
   // A named `provider` bypasses the chain for this message: that provider
   // alone (with its retries and breaker), whether or not it is in the chain;

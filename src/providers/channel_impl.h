@@ -211,9 +211,10 @@ Status Channel<K>::try_link(const Chain& chain, const Link& link, const typename
       return {};
     }
     last = res.status();
-    // A rejected message is an answer from a healthy provider; only the
-    // provider's own trouble (down, slow, bad credentials) counts against it.
-    if (last.code() == Code::kInvalidArgument) link.breaker->record_success();
+    // A rejected message or a gone recipient is an answer from a healthy
+    // provider; only the provider's own trouble (down, slow, bad
+    // credentials) counts against it.
+    if (last.code() == Code::kInvalidArgument || last.code() == Code::kNotFound) link.breaker->record_success();
     else link.breaker->record_failure();
     if (attempt >= max || !chain.retry.is_retryable(last)) break;
     sleeper_(chain.retry.backoff(attempt));
@@ -248,6 +249,12 @@ Result<Receipt> Channel<K>::send(const typename K::Message& m, const std::string
       if (!r.failed_over_from.empty())
         spdlog::info("{}: delivered by {} after {} failed", name_, link.name, join(r.failed_over_from));
       return r;
+    }
+    // The recipient is gone (sender.h): no other provider can deliver to it,
+    // and the caller must see NotFound to forget it.
+    if (s.code() == Code::kNotFound) {
+      spdlog::info("{}: provider {}: recipient gone: {}", name_, link.name, s.message());
+      return s;
     }
     spdlog::warn("{}: provider {} failed: {}", name_, link.name, s.to_string());
     r.failed_over_from.push_back(link.name);

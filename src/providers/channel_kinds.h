@@ -5,7 +5,7 @@
 // providers. Channel<Kind> (channel.h) is the one chain, failover, retry and
 // breaker implementation for all of them.
 //
-// Adding a channel (push, WhatsApp, storage next):
+// Adding a channel (WhatsApp, storage next):
 //   1. providers/<kind>/<kind>.h/.cpp: its Message, Sender and Kind;
 //   2. one entry in ChannelKinds below;
 //   3. its route in api/messages_api.cpp (parse + Messaging::send<Kind>).
@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "core/result.h"
 #include "providers/message.h"
+#include "providers/push/push.h"
 #include "providers/registry.h"
 #include "providers/sender.h"
 
@@ -42,7 +43,19 @@ struct SmsKind {
   static Status register_builtins(Registry<Sender>& registry, const ProviderEnv& env);
 };
 
+struct PushKind {
+  static constexpr const char* kName = "push";
+  using Message = PushMessage;
+  using Sender = PushSender;
+  // push.ttl, push.allow_http_endpoints (providers/push/push.cpp)
+  static void declare(config::ConfigService& config);
+  // Fills `ttl` from push.ttl when unset, then validates (https endpoints
+  // only unless push.allow_http_endpoints).
+  static Status prepare(Message& m, const config::ConfigService& config);
+  static Status register_builtins(Registry<Sender>& registry, const ProviderEnv& env);
+};
+
 // Every channel Messaging runs, in this order.
-using ChannelKinds = std::tuple<EmailKind, SmsKind>;
+using ChannelKinds = std::tuple<EmailKind, SmsKind, PushKind>;
 
 }  // namespace sb::providers

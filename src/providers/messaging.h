@@ -9,9 +9,10 @@
 //   email.from      = "no-reply@localhost"   default From
 //   email.retry.*, email.breaker.*, email.connect_timeout_ms, email.timeout_ms
 //   email.<provider>.*   each provider's settings (api keys are secret)
-// and the same under sms.* (sms.from default empty).
-// A change under "email." / "sms." rebuilds that chain and swaps it in if it
-// is valid (see channel.h).
+// and the same under sms.* (sms.from default empty) and push.* (push.ttl,
+// push.allow_http_endpoints; providers/push/push.h).
+// A change under "email." / "sms." / "push." rebuilds that chain and swaps it
+// in if it is valid (see channel.h).
 //
 // Thread-safe. `config`, `clock` and `metrics` must outlive this object.
 #pragma once
@@ -40,7 +41,7 @@ class Channel;
 struct MessagingOptions {
   resilience::RetryPolicy::Sleeper sleeper;  // default: sleeps the sending thread
   resilience::RetryPolicy::Random random;    // default: per-thread PRNG
-  bool register_builtins = true;             // console, smtp, sendgrid, mailgun / console, twilio, webhook
+  bool register_builtins = true;             // providers/builtin_list.h
 };
 
 class Messaging {

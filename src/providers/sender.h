@@ -1,4 +1,4 @@
-// The two sender interfaces a provider implements, and what a provider's
+// The email and SMS sender interfaces (push: providers/push/push.h), and what a provider's
 // factory gets from the process besides configuration (ProviderEnv).
 //
 // A sender is built from one configuration snapshot and never reconfigured:
@@ -10,6 +10,11 @@
 //   InvalidArgument    the provider rejected this message (other 4xx)
 //   Internal           misconfiguration seen only at send time (TLS trust,
 //                      no STARTTLS offered): failover, no retry
+//   NotFound           the recipient is gone for good (a push subscription
+//                      the push service answers 404/410 for): no retry, no
+//                      failover (another provider cannot revive it), not held
+//                      against the provider's breaker; the Status reaches the
+//                      caller as NotFound, who should forget the recipient
 // Messages never contain API keys or tokens.
 #pragma once
 

@@ -1,6 +1,7 @@
 // The CLI (`switchboard events …`, `switchboard config …`) run against the
 // data dir of a running server, as an operator would on the same host: what
-// the CLI writes the server serves, and the CLI's failures are loud.
+// the CLI writes the server serves, and the CLI's failures are loud. And
+// `switchboard push vapid-keys`, which needs no server.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -12,8 +13,10 @@
 #include <thread>
 
 #include "child_process.h"
+#include "core/crypto.h"
 #include "curl_client.h"
 #include "eventually.h"
+#include "providers/push/web_push_crypto.h"
 #include "server_process.h"
 
 namespace sb::test {
@@ -105,6 +108,18 @@ class CliE2E : public ::testing::Test {
   ServerProcess server;
   std::string err_;  // stderr of the last cli()
 };
+
+TEST(CliPush, VapidKeysPrintsAMatchingPairWithoutNeedingADatabase) {
+  CliChild child({"push", "vapid-keys"});
+  ASSERT_EQ(child.wait(), 0) << child.err();
+  static const std::regex re(R"(private_key: ([A-Za-z0-9_-]{43})\npublic_key: (B[A-Za-z0-9_-]{86})\n)");
+  std::smatch m;
+  const std::string out = child.out();
+  ASSERT_TRUE(std::regex_match(out, m, re)) << out;
+  auto key = providers::webpush::VapidKey::parse(m[1].str());
+  ASSERT_TRUE(key.ok()) << key.status().to_string();
+  EXPECT_EQ(crypto::base64url_encode(key->public_key()), m[2].str());
+}
 
 TEST_F(CliE2E, EventsPublishPrintsTheSequenceTheServerThenServes) {
   std::string out;

@@ -1,7 +1,8 @@
 // The README's 5-minute tour, run against the built binary exactly as a user
 // would: publish, read back, stream, subscribe a webhook (a real HTTP
 // receiver), switch the email provider at runtime to a real SMTP server and
-// send, then back to console.
+// send, then back to console; SMS and push through their console providers,
+// and Web Push to a stand-in push service.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -120,6 +121,47 @@ TEST_F(Tour, SmsThroughTheConsoleProvider) {
   // Codes never reach the server's log.
   EXPECT_EQ(server.output().find("123456"), std::string::npos);
   EXPECT_EQ(call("POST", "/v1/messages/sms", R"({"to":"555","body":"x"})").status, 400);
+}
+
+TEST_F(Tour, PushThroughConsoleThenWebPushWithAGoneSubscription) {
+  // A browser's PushSubscription.toJSON() (the RFC 8291 example's keys).
+  auto body = [](const std::string& endpoint, const std::string& p256dh) {
+    return R"({"to":{"endpoint":")" + endpoint + R"(","expirationTime":null,"keys":{"p256dh":")" + p256dh +
+           R"(","auth":"BTBZMqHH6r4Tts7J_aSIgg"}},"title":"Shipped","data":{"order":7}})";
+  };
+  const std::string p256dh = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+  auto r = call("POST", "/v1/messages/push", body("https://push.example.net/push/abc", p256dh));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(bj::parse(r.body).at("provider").as_string(), "console");
+  std::ifstream log(server.data_dir() + "/outbox/push.log");
+  std::string line;
+  ASSERT_TRUE(std::getline(log, line));
+  EXPECT_EQ(bj::parse(line).at("payload"), bj::parse(R"({"title":"Shipped","data":{"order":7}})"));
+
+  // A malformed subscription is a 400 naming the field.
+  auto bad = call("POST", "/v1/messages/push", body("https://push.example.net/push/abc", p256dh.substr(0, 40)));
+  ASSERT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bj::parse(bad.body).at("errors").as_array()[0].at("field").as_string(), "/to/keys/p256dh");
+
+  // Web Push to a push service that has dropped the subscription: 410.
+  HttpStandin push_service;
+  push_service.set_default({.status = 410});
+  auto put = [&](const std::string& key, const std::string& json) {
+    ASSERT_EQ(call("PUT", "/v1/config/" + key, R"({"value":)" + json + "}").status, 200) << key;
+  };
+  put("push.allow_http_endpoints", "true");
+  put("push.webpush.vapid_private_key", R"("yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw")");
+  put("push.webpush.subject", R"("mailto:ops@example.com")");
+  put("push.providers", R"(["webpush"])");
+  auto gone = call("POST", "/v1/messages/push", body(push_service.base_url() + "/push/abc", p256dh));
+  ASSERT_EQ(gone.status, 410) << gone.body;
+  bj::object problem = bj::parse(gone.body).as_object();
+  EXPECT_EQ(problem.at("type").as_string(), "https://switchboard.dev/problems/recipient-gone");
+  EXPECT_NE(std::string(problem.at("detail").as_string()).find("subscription gone"), std::string::npos);
+  ASSERT_EQ(push_service.request_count(), 1u);
+  EXPECT_EQ(push_service.requests()[0].header("Content-Encoding"), "aes128gcm");
+  // The VAPID private key never reaches the server's output.
+  EXPECT_EQ(server.output().find("yfWPiYE-n46HLnH0"), std::string::npos);
 }
 
 }  // namespace

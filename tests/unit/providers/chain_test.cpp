@@ -130,6 +130,25 @@ TEST_F(ChainTest, RejectedMessageIsNotRetriedButStillFailsOver) {
   EXPECT_TRUE(sleeps_.delays->empty());
 }
 
+TEST_F(ChainTest, AGoneRecipientEndsTheSendWithoutRetryFailoverOrBreakerDamage) {
+  // NotFound (a push subscription the push service dropped, sender.h): no
+  // other provider can deliver to it and the caller must see it to forget it.
+  use(list({"a", "b"}));
+  set("email.breaker.window", 4);
+  set("email.breaker.min_calls", 2);
+  scripts_["a"]->fail_always(Status::not_found("a: subscription gone (HTTP 410)"));
+  for (int i = 0; i < 4; ++i) {
+    auto r = messaging_.send_email(email_to());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::kNotFound);
+    EXPECT_EQ(r.status().message(), "a: subscription gone (HTTP 410)");
+  }
+  EXPECT_EQ(scripts_["a"]->call_count(), 4);
+  EXPECT_EQ(scripts_["b"]->call_count(), 0);
+  EXPECT_TRUE(sleeps_.delays->empty());
+  EXPECT_EQ(breaker("a"), 0);  // still closed: the provider answered
+}
+
 TEST_F(ChainTest, WhenAllFailTransientlyTheErrorIsUnavailableAndNamesEach) {
   use(list({"a", "b"}));
   set("email.retry.max_attempts", 1);

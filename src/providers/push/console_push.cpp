@@ -1,0 +1,74 @@
+// push.console — the development default: appends one JSON line per message
+// to <data_dir>/outbox/push.log (what the device would receive, plus the
+// delivery options) and logs a summary with the endpoint's origin only. The
+// subscription's keys are not written anywhere, and neither the endpoint's
+// path (a capability) nor the payload reaches the log.
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "providers/push/push.h"
+#include "providers/registry.h"
+#include "providers/sender.h"
+
+namespace sb::providers::push {
+namespace {
+
+class ConsolePush final : public PushSender {
+ public:
+  explicit ConsolePush(ProviderEnv env) : env_(std::move(env)) {}
+
+  Result<std::string> send(const PushMessage& m) override {
+    std::string id = new_uuid_v7(*env_.clock);
+    namespace fs = std::filesystem;
+    fs::path dir = fs::path(env_.outbox_dir());
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Status::unavailable("console: cannot create " + dir.string() + ": " + ec.message());
+    std::string origin;
+    boost::json::object line{{"id", id}, {"time", format_rfc3339(env_.clock->now_ms())}};
+    if (const auto* s = std::get_if<WebPushSubscription>(&m.to)) {
+      origin = endpoint_origin(s->endpoint);
+      // The endpoint tells a developer which browser it was for; the outbox
+      // is a local development file, unlike the log.
+      line["to"] = boost::json::object{{"endpoint", s->endpoint}};
+    }
+    line["payload"] = boost::json::parse(push_payload(m));
+    line["ttl"] = m.ttl.value_or(0);
+    if (!m.urgency.empty()) line["urgency"] = m.urgency;
+    if (!m.topic.empty()) line["topic"] = m.topic;
+    {
+      // One writer at a time so concurrent sends never interleave within a line.
+      static std::mutex file_mu;
+      std::lock_guard lock(file_mu);
+      std::ofstream out(dir / "push.log", std::ios::app | std::ios::binary);
+      out << boost::json::serialize(line) << '\n';
+      if (!out) return Status::unavailable("console: cannot append to " + (dir / "push.log").string());
+    }
+    spdlog::info("push via console: to={} id={} file={}", origin, id, (dir / "push.log").string());
+    return id;
+  }
+
+ private:
+  const ProviderEnv env_;
+};
+
+}  // namespace
+
+Factory<PushSender> console_factory(const ProviderEnv& env) {
+  return {
+      .name = "console",
+      .description = "Development: appends each message to <data_dir>/outbox/push.log and logs a summary",
+      .keys = {},
+      .create = [env](const config::ConfigService&) -> Result<std::unique_ptr<PushSender>> {
+        return std::unique_ptr<PushSender>(std::make_unique<ConsolePush>(env));
+      },
+  };
+}
+
+}  // namespace sb::providers::push
