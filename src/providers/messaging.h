@@ -40,7 +40,7 @@ class Channel;
 struct MessagingOptions {
   resilience::RetryPolicy::Sleeper sleeper;  // default: sleeps the sending thread
   resilience::RetryPolicy::Random random;    // default: per-thread PRNG
-  bool register_builtins = true;             // console, smtp, sendgrid, mailgun / console, twilio, webhook
+  bool register_builtins = true;             // providers/builtin_list.h
 };
 
 class Messaging {
