@@ -17,6 +17,8 @@
 #include "identity/auth_service.h"
 #include "notify/notify_events.h"
 #include "notify/service.h"
+#include "providers/channel_kinds.h"
+#include "providers/push/push.h"
 
 namespace sb::api {
 
@@ -261,6 +263,66 @@ Response put_user_preferences(const NotifyDeps& s, Request& req) {
   return put_preferences_of(s, req, req.params.at("id"));
 }
 
+bj::object device_json(const notify::Device& d) {
+  return {{"id", d.id}, {"kind", d.kind}, {"endpoint", d.endpoint}, {"created_at", format_rfc3339(d.created_ms)}};
+}
+
+// POST /v1/me/devices {"kind":"webpush","subscription":{"endpoint","keys":{"p256dh","auth"}}}
+// (the browser's PushSubscription.toJSON()).
+Response add_device(const NotifyDeps& s, Request& req) {
+  if (auto r = needs_user(req)) return *r;
+  auto o = object_body(req);
+  if (!o.ok()) return error_response(o.status(), req);
+  std::string kind = "webpush";
+  if (Status st = json::get_string(*o, "kind", kind, false); !st) return error_response(st, req);
+  if (kind != "webpush") return error_response(Status::invalid("/kind", "must be webpush"), req);
+  auto* sub = o->if_contains("subscription");
+  if (!sub || !sub->is_object()) return error_response(Status::invalid("/subscription", "is required: an object"), req);
+  notify::Device d;
+  const auto& so = sub->get_object();
+  std::vector<FieldError> errs;
+  for (auto st : {json::get_string(so, "endpoint", d.endpoint, true, "/subscription")})
+    for (auto& f : st.fields()) errs.push_back(f);
+  if (auto* keys = so.if_contains("keys"); keys && keys->is_object()) {
+    for (auto st : {json::get_string(keys->get_object(), "p256dh", d.p256dh, true, "/subscription/keys"),
+                    json::get_string(keys->get_object(), "auth", d.auth, true, "/subscription/keys")})
+      for (auto& f : st.fields()) errs.push_back(f);
+  } else {
+    errs.push_back({"/subscription/keys", "is required: {p256dh, auth}"});
+  }
+  if (!errs.empty()) return error_response(Status::invalid(std::move(errs)), req);
+  // The push channel's own checks (https endpoint, a P-256 point, 16-byte auth).
+  providers::PushMessage probe;
+  probe.to = providers::WebPushSubscription{d.endpoint, d.p256dh, d.auth};
+  probe.title = "check";
+  if (Status st = providers::PushKind::prepare(probe, *s.config); !st) {
+    std::vector<FieldError> named;
+    for (auto f : st.fields()) {
+      if (f.field.rfind("/to", 0) == 0) f.field = "/subscription" + f.field.substr(3);
+      named.push_back(std::move(f));
+    }
+    return error_response(named.empty() ? st : Status::invalid(std::move(named)), req);
+  }
+  auto added = s.notify->add_device(req.user_id, d);
+  if (!added.ok()) return error_response(added.status(), req);
+  return json_response(201, device_json(*added));
+}
+
+Response list_devices(const NotifyDeps& s, Request& req) {
+  if (auto r = needs_user(req)) return *r;
+  auto all = s.notify->devices(req.user_id);
+  if (!all.ok()) return error_response(all.status(), req);
+  bj::array out;
+  for (auto& d : *all) out.push_back(device_json(d));
+  return json_response(200, bj::object{{"devices", std::move(out)}});
+}
+
+Response remove_device(const NotifyDeps& s, Request& req) {
+  if (auto r = needs_user(req)) return *r;
+  if (Status st = s.notify->remove_device(req.user_id, req.params.at("id")); !st) return error_response(st, req);
+  return Response{204, {}, {}, nullptr};
+}
+
 Response my_inbox(const NotifyDeps& s, Request& req) {
   if (auto r = needs_user(req)) return *r;
   auto limit = int_param(req, "limit", 50, 1, 200);
@@ -318,7 +380,7 @@ Status NotifyComponent::init() {
   };
   service_ = std::make_unique<notify::Service>(*kernel_.db, *kernel_.events, jobs_.queue(), messaging_.messaging(),
                                                lookup, kernel_.clock, opt, &kernel_.metrics);
-  deps_ = {service_.get(), users};
+  deps_ = {service_.get(), users, &kernel_.config};
   return {};
 }
 
@@ -341,6 +403,9 @@ void NotifyComponent::routes(std::vector<http::Route>& out) {
   t.add({"GET", "/v1/users/{id}/preferences", t.pool(user_preferences), P, "notifications:admin"});
   t.add({"PUT", "/v1/users/{id}/preferences", t.pool(put_user_preferences), P, "notifications:admin"});
   t.add({"GET", "/v1/me/inbox", t.pool(my_inbox), U});
+  t.add({"POST", "/v1/me/devices", t.pool(add_device), U});
+  t.add({"GET", "/v1/me/devices", t.pool(list_devices), U});
+  t.add({"DELETE", "/v1/me/devices/{id}", t.pool(remove_device), U});
   t.add({"POST", "/v1/me/inbox/read", t.pool(mark_read), U});
   t.add({"POST", "/v1/me/inbox/{id}/read", t.pool(mark_read), U});
 }

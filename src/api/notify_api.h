@@ -13,6 +13,7 @@
 
 namespace sb::notify { class Service; }
 namespace sb::identity { class AuthService; }
+namespace sb::config { class ConfigService; }
 
 namespace sb::api {
 
@@ -46,6 +47,7 @@ inline const Key<boost::json::value> kRules{
 struct NotifyDeps {
   notify::Service* notify = nullptr;
   identity::AuthService* users = nullptr;
+  const config::ConfigService* config = nullptr;  // push subscription checks
 };
 
 class NotifyComponent final : public Component {

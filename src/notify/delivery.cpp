@@ -11,6 +11,7 @@
 #include "notify/render.h"
 #include "notify/service_impl.h"
 #include "providers/messaging.h"
+#include "providers/push/push.h"
 
 namespace sb::notify {
 
@@ -54,6 +55,64 @@ Status Service::Impl::transition(store::Tx& tx, const std::string& delivery_id, 
       .status();
 }
 
+// Push goes to every device of the user; one that is gone is removed, and
+// the delivery is sent when any device took it.
+Result<std::string> Service::Impl::deliver_push(const jobs::Claimed& job, const std::string& id,
+                                                const std::string& user, const std::string& title,
+                                                const std::string& body, const std::string& data,
+                                                const Finish& finish, int64_t& sending_at) {
+  std::vector<std::pair<std::string, providers::WebPushSubscription>> targets;
+  SB_TRY(db.read([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT id, endpoint, p256dh, auth FROM notify_devices WHERE user_id = $1 AND "
+                                  "kind = 'webpush'",
+                                  {user}));
+    for (auto& r : rows) targets.push_back({r.text_at(0), {r.text_at(1), r.text_at(2), r.text_at(3)}});
+    return {};
+  }));
+  if (targets.empty()) {
+    SB_TRY(finish("suppressed", "", "the user has no push devices", nullptr));
+    return std::string();
+  }
+  sending_at = clock.now_ms();
+  std::string provider, error;
+  bool retry = false;
+  std::vector<std::string> gone;
+  for (auto& [device, sub] : targets) {
+    providers::PushMessage m;
+    m.to = sub;
+    m.title = title;
+    m.body = body;
+    m.data = data;
+    auto r = messaging.send<providers::PushKind>(std::move(m));
+    if (r.ok()) provider = r->provider;
+    else if (providers::push_target_gone(r.status())) gone.push_back(device);
+    else {
+      retry = retry || r.status().retryable();
+      error = r.status().message();
+    }
+  }
+  if (!gone.empty()) {
+    SB_TRY(db.write([&](store::Tx& tx) -> Status {
+      for (auto& g : gone) SB_TRY(tx.exec("DELETE FROM notify_devices WHERE id = $1", {g}));
+      return {};
+    }));
+  }
+  if (!provider.empty()) {
+    SB_TRY(finish("sent", provider, error, &kNotificationSent));
+    return std::string();
+  }
+  if (gone.size() == targets.size()) {
+    SB_TRY(finish("suppressed", "", "every push device of the user is gone", nullptr));
+    return std::string();
+  }
+  if (retry && job.attempt < options.max_attempts) {
+    SB_TRY(finish("retrying", "", error, &kNotificationFailed));
+    return Status::unavailable(error);
+  }
+  SB_TRY(finish("dead", "", error, &kNotificationDead));
+  return std::string();
+}
+
 Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
   auto payload = json::parse(job.payload);
   if (!payload.ok() || !payload->is_object() || !payload->as_object().contains("delivery")) return std::string();
@@ -79,8 +138,8 @@ Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
   // "sending" is written with the outcome (its time is when the provider
   // call began): one commit per attempt instead of two.
   int64_t sending_at = 0;
-  auto finish = [&](const std::string& status, const std::string& provider, const std::string& detail,
-                    const events::EventType* event) -> Status {
+  Finish finish = [&](const std::string& status, const std::string& provider, const std::string& detail,
+                      const events::EventType* event) -> Status {
     return db.write([&](store::Tx& tx) -> Status {
       int64_t now = clock.now_ms();
       if (sending_at) SB_TRY(transition(tx, id, "sending", "", "", job.attempt, sending_at));
@@ -124,6 +183,8 @@ Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
     }));
     return std::string();
   }
+
+  if (d.channel == "push") return deliver_push(job, id, d.user_id, *subject, *body, d.data, finish, sending_at);
 
   auto who = recipients ? recipients(d.user_id) : Result<Recipient>(Status::not_found("no recipient lookup"));
   const std::string address = !who.ok() ? "" : d.channel == "email" ? who->email : who->phone;

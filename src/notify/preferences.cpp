@@ -21,7 +21,7 @@ Status Service::set_preferences(std::string_view user_id, const Preferences& p) 
   for (auto& [type, channels] : p.types) {
     if (type.empty() || type.size() > 64) errs.push_back({"/types/" + type, "is not a notification type"});
     for (auto& [channel, _] : channels)
-      if (!known_channel(channel)) errs.push_back({"/types/" + type + "/" + channel, "must be email, sms or in_app"});
+      if (!known_channel(channel)) errs.push_back({"/types/" + type + "/" + channel, "must be email, sms, push or in_app"});
   }
   if (!errs.empty()) return Status::invalid(std::move(errs));
   std::string user(user_id);
@@ -77,6 +77,49 @@ Status Service::mark_read(std::string_view user_id, std::string_view item_id) {
     if (rows.empty()) return Status::not_found("no inbox item " + item);
     if (rows[0].int_at(0) == 0)
       SB_TRY(tx.exec("UPDATE notify_inbox SET read_ms = $1 WHERE id = $2", {now, item}));
+    return {};
+  });
+}
+
+Result<Device> Service::add_device(std::string_view user_id, Device d) {
+  if (d.kind != "webpush") return Status::invalid("/kind", "must be webpush");
+  d.created_ms = impl_->clock.now_ms();
+  std::string user(user_id);
+  SB_TRY(impl_->db.write([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto known, tx.query("SELECT id FROM notify_devices WHERE user_id = $1 AND endpoint = $2",
+                                   {user, d.endpoint}));
+    if (!known.empty()) {  // the browser re-subscribed: new keys, same device
+      d.id = known[0].text_at(0);
+      return tx.exec("UPDATE notify_devices SET p256dh = $1, auth = $2 WHERE id = $3", {d.p256dh, d.auth, d.id})
+          .status();
+    }
+    d.id = new_uuid_v7(impl_->clock);
+    return tx
+        .exec("INSERT INTO notify_devices (id, user_id, kind, endpoint, p256dh, auth, created_ms) VALUES ($1, $2, $3, "
+              "$4, $5, $6, $7)",
+              {d.id, user, d.kind, d.endpoint, d.p256dh, d.auth, d.created_ms})
+        .status();
+  }));
+  return d;
+}
+
+Result<std::vector<Device>> Service::devices(std::string_view user_id) {
+  std::vector<Device> out;
+  SB_TRY(impl_->db.read([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto rows, tx.query("SELECT id, kind, endpoint, p256dh, auth, created_ms FROM notify_devices WHERE "
+                                  "user_id = $1 ORDER BY id",
+                                  {std::string(user_id)}));
+    for (auto& r : rows) out.push_back({r.text_at(0), r.text_at(1), r.text_at(2), r.text_at(3), r.text_at(4), r.int_at(5)});
+    return {};
+  }));
+  return out;
+}
+
+Status Service::remove_device(std::string_view user_id, std::string_view device_id) {
+  return impl_->db.write([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(int64_t n, tx.exec("DELETE FROM notify_devices WHERE id = $1 AND user_id = $2",
+                                 {std::string(device_id), std::string(user_id)}));
+    if (n == 0) return Status::not_found("no device " + std::string(device_id));
     return {};
   });
 }

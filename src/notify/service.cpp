@@ -56,7 +56,7 @@ Service::~Service() { stop(); }
 Status Service::put_template(Template t) {
   std::vector<FieldError> errs;
   if (!valid_name(t.type, 64)) errs.push_back({"type", "must be 1 to 64 of a-z 0-9 . _ -"});
-  if (!known_channel(t.channel)) errs.push_back({"channel", "must be email, sms or in_app"});
+  if (!known_channel(t.channel)) errs.push_back({"channel", "must be email, sms, push or in_app"});
   if (!valid_locale(t.locale)) errs.push_back({"locale", "must be a language tag like en or de-AT"});
   if (t.body.empty()) errs.push_back({"/body", "is required"});
   if (t.channel == "email" && t.subject.empty()) errs.push_back({"/subject", "is required for email"});
@@ -112,7 +112,7 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r) {
   if (!data.ok() || !data->is_object()) errs.push_back({"/data", "must be a JSON object"});
   for (size_t i = 0; i < r.channels.size(); ++i)
     if (!known_channel(r.channels[i]))
-      errs.push_back({"/channels/" + std::to_string(i), "must be email, sms or in_app"});
+      errs.push_back({"/channels/" + std::to_string(i), "must be email, sms, push or in_app"});
   if (r.idempotency_key.size() > 256) errs.push_back({"/idempotency_key", "longer than 256 bytes"});
   if (!errs.empty()) return Status::invalid(std::move(errs));
 

@@ -30,7 +30,7 @@ namespace sb::metrics { class Registry; }
 
 namespace sb::notify {
 
-// "email", "sms", "in_app" (push and whatsapp come with their providers).
+// "email", "sms", "push", "in_app" (whatsapp comes with its providers).
 bool known_channel(std::string_view channel);
 
 struct Template {
@@ -117,6 +117,17 @@ struct Stats {
   std::map<int64_t, Counts> by_hour;  // hour start (Unix ms) -> deliveries of notifications created then
 };
 
+// A push target of a user: a Web Push subscription (FCM and APNs tokens to
+// come). A push service's "gone" answer removes it.
+struct Device {
+  std::string id;
+  std::string kind = "webpush";
+  std::string endpoint;
+  std::string p256dh;
+  std::string auth;
+  int64_t created_ms = 0;
+};
+
 // Where a user is reached: filled by whoever owns users (identity).
 struct Recipient {
   std::string email;
@@ -160,6 +171,12 @@ class Service {
   Result<Preferences> preferences(std::string_view user_id);
   // Replaces the user's opt-outs with `p`.
   Status set_preferences(std::string_view user_id, const Preferences& p);
+
+  // Registers (or refreshes: same endpoint) a device; the caller validated
+  // the subscription (providers::PushKind::prepare).
+  Result<Device> add_device(std::string_view user_id, Device d);
+  Result<std::vector<Device>> devices(std::string_view user_id);
+  Status remove_device(std::string_view user_id, std::string_view device_id);
 
   Result<std::vector<InboxItem>> inbox(std::string_view user_id, int limit, std::string_view before = {});
   Result<int64_t> unread(std::string_view user_id);

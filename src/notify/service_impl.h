@@ -1,6 +1,7 @@
 // Internals shared by notify/*.cpp.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -9,9 +10,11 @@
 #include "notify/service.h"
 #include "store/db.h"
 
+namespace sb::events { struct EventType; }
+
 namespace sb::notify {
 
-inline constexpr const char* kChannels[] = {"email", "sms", "in_app"};
+inline constexpr const char* kChannels[] = {"email", "sms", "push", "in_app"};
 inline std::string queue_for(std::string_view channel) { return "notify." + std::string(channel); }
 
 struct Service::Impl {
@@ -25,6 +28,12 @@ struct Service::Impl {
                     const std::string& provider, const std::string& detail, int attempts, int64_t now);
   // The job handler of "notify.<channel>" (delivery.cpp).
   Result<std::string> deliver(const jobs::Claimed& job);
+  // Records an attempt's outcome (status, provider, detail, event or null).
+  using Finish = std::function<Status(const std::string&, const std::string&, const std::string&,
+                                      const events::EventType*)>;
+  Result<std::string> deliver_push(const jobs::Claimed& job, const std::string& id, const std::string& user,
+                                   const std::string& title, const std::string& body, const std::string& data,
+                                   const Finish& finish, int64_t& sending_at);
 
   store::Db& db;
   events::EventLog& events;

@@ -88,6 +88,23 @@ TEST(NotifyE2E, RuleSendsAWelcomeEmailAndUsersControlTheirInbox) {
   EXPECT_EQ(inbox.at("unread").as_int64(), 1);
   EXPECT_EQ(bj::parse(me("POST", "/v1/me/inbox/read").body).at("unread").as_int64(), 0);
 
+  // A push device (the browser's PushSubscription.toJSON()); the console push provider writes to the outbox.
+  auto badsub = me("POST", "/v1/me/devices", R"({"kind":"webpush","subscription":{"endpoint":"https://push.example/x","keys":{"p256dh":"short","auth":"BTBZMqHH6r4Tts7J_aSIgg"}}})");
+  EXPECT_EQ(badsub.status, 400);
+  EXPECT_NE(badsub.body.find("/subscription/keys/p256dh"), std::string::npos) << badsub.body;
+  auto dev = me("POST", "/v1/me/devices",
+                R"({"kind":"webpush","subscription":{"endpoint":"https://push.example/sub/1","keys":{"p256dh":"BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4","auth":"BTBZMqHH6r4Tts7J_aSIgg"}}})");
+  ASSERT_EQ(dev.status, 201) << dev.body;
+  ASSERT_EQ(admin("PUT", "/v1/notifications/templates/ping/push", R"({"subject":"Ping","body":"{{who}} pinged"})").status, 200);
+  auto pushed = admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"ping","data":{"who":"Bob"}})");
+  ASSERT_EQ(pushed.status, 202) << pushed.body;
+  std::string pid = std::string(bj::parse(pushed.body).at("id").as_string());
+  EXPECT_TRUE(eventually([&] {
+    auto n = admin("GET", "/v1/notifications/" + pid);
+    return n.status == 200 && bj::parse(n.body).at("deliveries").at(0).at("status").as_string() == "sent";
+  }));
+  EXPECT_EQ(bj::parse(me("GET", "/v1/me/devices").body).at("devices").as_array().size(), 1u);
+
   ASSERT_EQ(me("PUT", "/v1/me/preferences", R"({"types":{"comment":{"in_app":false}}})").status, 200);
   auto muted = admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"comment","data":{"who":"Eve"}})");
   ASSERT_EQ(muted.status, 202);
@@ -98,7 +115,7 @@ TEST(NotifyE2E, RuleSendsAWelcomeEmailAndUsersControlTheirInbox) {
   EXPECT_EQ(bj::parse(admin("GET", "/v1/notifications?status=suppressed").body).at("notifications").as_array().size(),
             1u);
   auto stats = bj::parse(admin("GET", "/v1/notifications/stats?window=24h").body);
-  EXPECT_EQ(stats.at("total").as_int64(), 3) << stats;
+  EXPECT_EQ(stats.at("total").as_int64(), 4) << stats;
   EXPECT_EQ(stats.at("suppressed").as_int64(), 1);
   EXPECT_EQ(stats.at("by_channel").at("email").at("sent").as_int64(), 1);
   EXPECT_EQ(stats.at("by_channel").at("in_app").at("sent").as_int64(), 1);

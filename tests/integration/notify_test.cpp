@@ -19,6 +19,7 @@
 #include "notify/service.h"
 #include "providers/channel_kinds.h"
 #include "providers/messaging.h"
+#include "providers/push/push.h"
 #include "temp_dir.h"
 #include "test_databases.h"
 
@@ -64,6 +65,22 @@ class CaptureSms final : public providers::SmsSender {
   Captured& c_;
 };
 
+class CapturePush final : public providers::PushSender {
+ public:
+  explicit CapturePush(std::vector<providers::PushMessage>& out, std::mutex& mu) : out_(out), mu_(mu) {}
+  Result<std::string> send(const providers::PushMessage& m) override {
+    const auto& sub = std::get<providers::WebPushSubscription>(m.to);
+    if (sub.endpoint.find("gone") != std::string::npos) return Status::not_found("subscription gone");
+    std::lock_guard lock(mu_);
+    out_.push_back(m);
+    return std::string("push-1");
+  }
+
+ private:
+  std::vector<providers::PushMessage>& out_;
+  std::mutex& mu_;
+};
+
 class NotifyTest : public ::testing::TestWithParam<store::Engine> {
  protected:
   NotifyTest()
@@ -80,6 +97,11 @@ class NotifyTest : public ::testing::TestWithParam<store::Engine> {
         {"capture", "test", {}, [this](const config::ConfigService&) -> Result<std::unique_ptr<providers::SmsSender>> {
            return std::unique_ptr<providers::SmsSender>(new CaptureSms(captured));
          }}));
+    EXPECT_TRUE(messaging.registry<providers::PushKind>().add(
+        {"capture", "test", {}, [this](const config::ConfigService&) -> Result<std::unique_ptr<providers::PushSender>> {
+           return std::unique_ptr<providers::PushSender>(new CapturePush(pushes, captured.mu));
+         }}));
+    EXPECT_TRUE(config.set("push.providers", boost::json::array{"capture"}, "test"));
     EXPECT_TRUE(config.set("email.providers", boost::json::array{"capture"}, "test"));
     EXPECT_TRUE(config.set("sms.providers", boost::json::array{"capture"}, "test"));
     // One call per attempt and no breaker: the retries under test are the queue's.
@@ -137,6 +159,7 @@ class NotifyTest : public ::testing::TestWithParam<store::Engine> {
   config::ConfigService config;
   providers::Messaging messaging;
   Captured captured;
+  std::vector<providers::PushMessage> pushes;  // guarded by captured.mu
   std::unique_ptr<Service> service;
 };
 
@@ -252,6 +275,32 @@ TEST_P(NotifyTest, InAppGoesToTheUsersInbox) {
   EXPECT_EQ(*service->unread("u1"), 0);
   EXPECT_EQ(service->mark_read("u2", (*inbox)[0].id).code(), Code::kNotFound) << "another user's item";
   EXPECT_TRUE(service->inbox("u2", 10)->empty());
+}
+
+TEST_P(NotifyTest, PushGoesToEveryDeviceAndAGoneOneIsRemoved) {
+  put("ping", "push", "", "Ping", "{{who}} pinged you");
+  auto none = service->send({"u1", "ping", R"({"who":"Bob"})", {}, false, "", ""});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(settled(none->id).deliveries[0].detail, "the user has no push devices");
+  const std::string key = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+  ASSERT_TRUE(service->add_device("u1", {"", "webpush", "https://push.example/ok", key, "BTBZMqHH6r4Tts7J_aSIgg", 0}).ok());
+  ASSERT_TRUE(service->add_device("u1", {"", "webpush", "https://push.example/gone", key, "BTBZMqHH6r4Tts7J_aSIgg", 0}).ok());
+  ASSERT_EQ(service->devices("u1")->size(), 2u);
+  auto n = service->send({"u1", "ping", R"({"who":"Bob"})", {}, false, "", ""});
+  ASSERT_TRUE(n.ok());
+  auto done = settled(n->id);
+  EXPECT_EQ(done.deliveries[0].status, "sent");
+  EXPECT_EQ(done.deliveries[0].provider, "capture");
+  {
+    std::lock_guard lock(captured.mu);
+    ASSERT_EQ(pushes.size(), 1u);
+    EXPECT_EQ(pushes[0].title, "Ping");
+    EXPECT_EQ(pushes[0].body, "Bob pinged you");
+    EXPECT_EQ(pushes[0].data, R"({"who":"Bob"})");
+  }
+  auto left = service->devices("u1");
+  ASSERT_EQ(left->size(), 1u) << "the push service said the other is gone";
+  EXPECT_EQ((*left)[0].endpoint, "https://push.example/ok");
 }
 
 TEST_P(NotifyTest, AUserWithoutAnAddressIsSuppressedWithTheReason) {
