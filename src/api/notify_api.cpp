@@ -2,6 +2,8 @@
 #include "api/notify_api.h"
 
 #include <boost/json.hpp>
+#include <cctype>
+#include <cstdio>
 
 #include "api/identity_setup.h"
 #include "api/jobs_api.h"
@@ -228,7 +230,29 @@ Response preferences_of(const NotifyDeps& s, Request& req, const std::string& us
     for (auto& [ch, on] : channels) c[ch] = on;
     types[type] = std::move(c);
   }
-  return json_response(200, bj::object{{"types", std::move(types)}});
+  bj::object out{{"types", std::move(types)}};
+  if (const auto& q = p->quiet_hours) {
+    auto hhmm = [](int m) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "%02d:%02d", m / 60, m % 60);
+      return std::string(buf);
+    };
+    out["quiet_hours"] = bj::object{{"start", hhmm(q->start_minute)}, {"end", hhmm(q->end_minute)},
+                                    {"time_zone", q->time_zone}};
+  } else {
+    out["quiet_hours"] = nullptr;
+  }
+  return json_response(200, out);
+}
+
+// "HH:MM" -> minutes after midnight, or -1.
+int parse_hhmm(const std::string& s) {
+  if (s.size() != 5 || s[2] != ':' || !std::isdigit(static_cast<unsigned char>(s[0])) ||
+      !std::isdigit(static_cast<unsigned char>(s[1])) || !std::isdigit(static_cast<unsigned char>(s[3])) ||
+      !std::isdigit(static_cast<unsigned char>(s[4])))
+    return -1;
+  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+  return h < 24 && m < 60 ? h * 60 + m : -1;
 }
 
 Response put_preferences_of(const NotifyDeps& s, Request& req, const std::string& user) {
@@ -245,6 +269,20 @@ Response put_preferences_of(const NotifyDeps& s, Request& req, const std::string
         p.types[std::string(type)][std::string(ch)] = on.get_bool();
       }
     }
+  }
+  if (auto* q = o->if_contains("quiet_hours"); q && !q->is_null()) {
+    if (!q->is_object()) return error_response(Status::invalid("/quiet_hours", "must be an object or null"), req);
+    std::string start, end, tz = "UTC";
+    std::vector<FieldError> errs;
+    for (auto st : {json::get_string(q->get_object(), "start", start, true, "/quiet_hours"),
+                    json::get_string(q->get_object(), "end", end, true, "/quiet_hours"),
+                    json::get_string(q->get_object(), "time_zone", tz, false, "/quiet_hours")})
+      for (auto& f : st.fields()) errs.push_back(f);
+    int a = parse_hhmm(start), b = parse_hhmm(end);
+    if (errs.empty() && a < 0) errs.push_back({"/quiet_hours/start", "must be HH:MM"});
+    if (errs.empty() && b < 0) errs.push_back({"/quiet_hours/end", "must be HH:MM"});
+    if (!errs.empty()) return error_response(Status::invalid(std::move(errs)), req);
+    p.quiet_hours = notify::QuietHours{a, b, tz};
   }
   if (Status st = s.notify->set_preferences(user, p); !st) return error_response(st, req);
   return preferences_of(s, req, user);

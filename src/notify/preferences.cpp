@@ -1,12 +1,31 @@
 // notify::Service: per-user opt-outs and the in-app inbox.
 #include "core/ids.h"
+#include "jobs/cron.h"
 #include "notify/service_impl.h"
 
 namespace sb::notify {
 
+Result<std::optional<int64_t>> quiet_until(const QuietHours& q, int64_t now_ms) {
+  if (q.start_minute == q.end_minute) return std::optional<int64_t>();
+  auto at = [&](int minute) -> Result<int64_t> {
+    SB_ASSIGN(auto expr, jobs::CronExpression::parse(std::to_string(minute % 60) + " " + std::to_string(minute / 60) +
+                                                     " * * *"));
+    return expr.next_after(now_ms, q.time_zone);
+  };
+  SB_ASSIGN(int64_t next_start, at(q.start_minute));
+  SB_ASSIGN(int64_t next_end, at(q.end_minute));
+  // Inside the window exactly when its end comes before the next start.
+  if (next_end < next_start) return std::optional<int64_t>(next_end);
+  return std::optional<int64_t>();
+}
+
 Result<Preferences> Service::preferences(std::string_view user_id) {
   Preferences p;
   SB_TRY(impl_->db.read([&](store::Tx& tx) -> Status {
+    SB_ASSIGN(auto qh, tx.query("SELECT start_minute, end_minute, time_zone FROM notify_quiet_hours WHERE user_id = $1",
+                                {std::string(user_id)}));
+    if (!qh.empty())
+      p.quiet_hours = QuietHours{static_cast<int>(qh[0].int_at(0)), static_cast<int>(qh[0].int_at(1)), qh[0].text_at(2)};
     SB_ASSIGN(auto rows, tx.query("SELECT type, channel, enabled FROM notify_preferences WHERE user_id = $1 "
                                   "ORDER BY type, channel",
                                   {std::string(user_id)}));
@@ -23,9 +42,20 @@ Status Service::set_preferences(std::string_view user_id, const Preferences& p) 
     for (auto& [channel, _] : channels)
       if (!known_channel(channel)) errs.push_back({"/types/" + type + "/" + channel, "must be email, sms, push or in_app"});
   }
+  if (const auto& q = p.quiet_hours) {
+    if (q->start_minute < 0 || q->start_minute >= 24 * 60) errs.push_back({"/quiet_hours/start", "must be HH:MM"});
+    if (q->end_minute < 0 || q->end_minute >= 24 * 60) errs.push_back({"/quiet_hours/end", "must be HH:MM"});
+    if (Status tz = jobs::check_time_zone(q->time_zone); !tz)
+      errs.push_back({"/quiet_hours/time_zone", "unknown time zone " + q->time_zone});
+  }
   if (!errs.empty()) return Status::invalid(std::move(errs));
   std::string user(user_id);
   return impl_->db.write([&](store::Tx& tx) -> Status {
+    SB_TRY(tx.exec("DELETE FROM notify_quiet_hours WHERE user_id = $1", {user}));
+    if (const auto& q = p.quiet_hours)
+      SB_TRY(tx.exec("INSERT INTO notify_quiet_hours (user_id, start_minute, end_minute, time_zone) VALUES ($1, $2, "
+                     "$3, $4)",
+                     {user, static_cast<int64_t>(q->start_minute), static_cast<int64_t>(q->end_minute), q->time_zone}));
     SB_TRY(tx.exec("DELETE FROM notify_preferences WHERE user_id = $1", {user}));
     for (auto& [type, channels] : p.types)
       for (auto& [channel, on] : channels)

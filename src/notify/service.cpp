@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "events/event_log.h"
@@ -134,14 +135,22 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r) {
     if (std::find(templated.begin(), templated.end(), r.channels[i]) == templated.end())
       return Status::invalid("/channels/" + std::to_string(i), "type " + r.type + " has no " + r.channels[i] +
                                                                    " template");
+  const int64_t now = clock.now_ms();
   std::map<std::string, bool> enabled;
+  std::optional<int64_t> quiet;  // non-critical deliveries wait until then
   if (!r.critical) {
     SB_ASSIGN(auto prefs, tx.query("SELECT channel, enabled FROM notify_preferences WHERE user_id = $1 AND type = $2",
                                    {r.user_id, r.type}));
     for (auto& p : prefs) enabled[p.text_at(0)] = p.int_at(1) != 0;
+    SB_ASSIGN(auto qh, tx.query("SELECT start_minute, end_minute, time_zone FROM notify_quiet_hours WHERE user_id = $1",
+                                {r.user_id}));
+    if (!qh.empty()) {
+      QuietHours q{static_cast<int>(qh[0].int_at(0)), static_cast<int>(qh[0].int_at(1)), qh[0].text_at(2)};
+      auto until = quiet_until(q, now);
+      if (until.ok()) quiet = *until;  // a zone gone from the tzdb: send rather than hold forever
+    }
   }
 
-  const int64_t now = clock.now_ms();
   Notification n{new_uuid_v7(clock), r.type, r.user_id, json::serialize(*data), r.locale, r.critical, now, {}, false};
   SB_TRY(tx.exec("INSERT INTO notifications (id, type, user_id, data, locale, critical, idempotency_key, created_ms) "
                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -152,6 +161,9 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r) {
     if (auto it = enabled.find(ch); it != enabled.end() && !it->second) {
       d.status = "suppressed";
       d.detail = "opted out of " + r.type + " by " + ch;
+    } else if (quiet && ch != "in_app") {  // the inbox makes no sound
+      d.status = "deferred";
+      d.detail = "quiet hours until " + format_rfc3339(*quiet);
     }
     SB_TRY(tx.exec("INSERT INTO notify_deliveries (id, notification_id, channel, status, detail, updated_ms) VALUES "
                    "($1, $2, $3, $4, $5, $6)",
@@ -159,8 +171,9 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r) {
     SB_TRY(tx.exec("INSERT INTO notify_timeline (delivery_id, seq, status, at_ms, detail) VALUES ($1, 1, $2, $3, $4)",
                    {d.id, d.status, now, d.detail}));
     d.timeline.push_back({d.status, now, "", d.detail});
-    if (d.status == "queued") {
+    if (d.status == "queued" || d.status == "deferred") {
       jobs::NewJob job;
+      if (d.status == "deferred") job.run_at_ms = *quiet;
       job.payload = "{\"delivery\":\"" + d.id + "\"}";
       job.max_attempts = options.max_attempts;
       job.backoff = {jobs::Backoff::Type::kExponential, options.backoff_ms, 10 * 60'000};

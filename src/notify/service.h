@@ -82,10 +82,22 @@ struct Notification {
   bool duplicate = false;  // an idempotency-key repeat
 };
 
-// type -> channel -> enabled (absent = enabled).
+// Local "start" to "end" (may cross midnight) in an IANA time zone.
+struct QuietHours {
+  int start_minute = 0;  // after local midnight
+  int end_minute = 0;
+  std::string time_zone = "UTC";
+};
+
+// type -> channel -> enabled (absent = enabled); optional quiet hours.
 struct Preferences {
   std::map<std::string, std::map<std::string, bool>> types;
+  std::optional<QuietHours> quiet_hours;
 };
+
+// The end of the quiet window `now_ms` falls in, or nullopt when outside.
+// DST changes follow the cron rules of jobs/cron.h.
+Result<std::optional<int64_t>> quiet_until(const QuietHours& q, int64_t now_ms);
 
 struct InboxItem {
   std::string id;

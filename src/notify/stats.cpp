@@ -25,9 +25,9 @@ Result<std::vector<Notification>> Service::list(const ListQuery& q) {
   std::vector<FieldError> errs;
   if (q.limit < 1 || q.limit > 100) errs.push_back({"limit", "must be 1 to 100"});
   if (!q.channel.empty() && !known_channel(q.channel)) errs.push_back({"channel", "must be email, sms, push or in_app"});
-  static const char* kStatuses[] = {"queued", "sending", "sent", "delivered", "retrying", "dead", "suppressed"};
+  static const char* kStatuses[] = {"queued", "deferred", "sending", "sent", "delivered", "retrying", "dead", "suppressed"};
   if (!q.status.empty() && std::none_of(std::begin(kStatuses), std::end(kStatuses), [&](auto s) { return q.status == s; }))
-    errs.push_back({"status", "must be queued, sending, sent, delivered, retrying, dead or suppressed"});
+    errs.push_back({"status", "must be queued, deferred, sending, sent, delivered, retrying, dead or suppressed"});
   if (!errs.empty()) return Status::invalid(std::move(errs));
   std::string sql = "SELECT n.id FROM notifications n WHERE n.created_ms >= $1";
   store::Params p{q.since_ms};

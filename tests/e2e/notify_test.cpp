@@ -105,7 +105,12 @@ TEST(NotifyE2E, RuleSendsAWelcomeEmailAndUsersControlTheirInbox) {
   }));
   EXPECT_EQ(bj::parse(me("GET", "/v1/me/devices").body).at("devices").as_array().size(), 1u);
 
+  auto badtz = me("PUT", "/v1/me/preferences", R"({"quiet_hours":{"start":"22:00","end":"07:00","time_zone":"Mars/Olympus"}})");
+  EXPECT_EQ(badtz.status, 400);
+  EXPECT_NE(badtz.body.find("/quiet_hours/time_zone"), std::string::npos) << badtz.body;
+  EXPECT_EQ(me("PUT", "/v1/me/preferences", R"({"quiet_hours":{"start":"25:00","end":"07:00"}})").status, 400);
   ASSERT_EQ(me("PUT", "/v1/me/preferences", R"({"types":{"comment":{"in_app":false}}})").status, 200);
+  EXPECT_TRUE(bj::parse(me("GET", "/v1/me/preferences").body).at("quiet_hours").is_null());
   auto muted = admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"comment","data":{"who":"Eve"}})");
   ASSERT_EQ(muted.status, 202);
   EXPECT_EQ(bj::parse(muted.body).at("deliveries").at(0).at("status").as_string(), "suppressed");

@@ -303,6 +303,46 @@ TEST_P(NotifyTest, PushGoesToEveryDeviceAndAGoneOneIsRemoved) {
   EXPECT_EQ((*left)[0].endpoint, "https://push.example/ok");
 }
 
+TEST_P(NotifyTest, QuietHoursDeferUntilTheWindowEndsInTheUsersTimeZone) {
+  put("digest", "sms", "", "", "Your digest");
+  Preferences p;
+  p.quiet_hours = QuietHours{22 * 60, 7 * 60, "Europe/Berlin"};
+  ASSERT_TRUE(service->set_preferences("u1", p));
+  // 2023-11-14T22:13:20Z is 23:13 in Berlin (CET): inside 22:00-07:00.
+  ASSERT_EQ(clock.now_ms(), 1'700'000'000'000);
+  auto n = service->send({"u1", "digest", "{}", {}, false, "", ""});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->deliveries[0].status, "deferred");
+  EXPECT_EQ(n->deliveries[0].detail, "quiet hours until 2023-11-15T06:00:00.000Z") << "07:00 CET";
+  auto urgent = service->send({"u1", "digest", "{}", {}, true, "", ""});
+  ASSERT_TRUE(urgent.ok());
+  EXPECT_EQ(settled(urgent->id).deliveries[0].status, "sent") << "critical sends ignore quiet hours";
+  int64_t until = 0;
+  ASSERT_TRUE(parse_rfc3339("2023-11-15T06:00:00Z", until));
+  clock.set_now_ms(until);
+  ASSERT_TRUE(queue.tick());
+  EXPECT_TRUE(test::eventually([&] { return service->get(n->id)->deliveries[0].status == "sent"; }))
+      << "sent once the window ended";
+  auto q = service->preferences("u1");
+  ASSERT_TRUE(q->quiet_hours.has_value());
+  EXPECT_EQ(q->quiet_hours->time_zone, "Europe/Berlin");
+  Preferences bad;
+  bad.quiet_hours = QuietHours{0, 60, "Mars/Olympus"};
+  EXPECT_EQ(service->set_preferences("u1", bad).fields().front().field, "/quiet_hours/time_zone");
+}
+
+TEST(NotifyQuietHours, WindowsCrossMidnightAndFollowDaylightSaving) {
+  int64_t t = 0;
+  QuietHours q{22 * 60, 7 * 60, "Europe/Berlin"};
+  ASSERT_TRUE(parse_rfc3339("2026-07-01T12:00:00Z", t));  // 14:00 CEST: outside
+  EXPECT_FALSE(quiet_until(q, t)->has_value());
+  ASSERT_TRUE(parse_rfc3339("2026-07-01T21:30:00Z", t));  // 23:30 CEST: inside, ends 07:00 CEST = 05:00Z
+  EXPECT_EQ(format_rfc3339(**quiet_until(q, t)), "2026-07-02T05:00:00.000Z");
+  ASSERT_TRUE(parse_rfc3339("2026-03-28T23:30:00Z", t));  // 00:30 CET the night the clocks go forward
+  EXPECT_EQ(format_rfc3339(**quiet_until(q, t)), "2026-03-29T05:00:00.000Z") << "07:00 is CEST by then";
+  EXPECT_FALSE(quiet_until({8 * 60, 8 * 60, "UTC"}, t)->has_value()) << "start == end: no window";
+}
+
 TEST_P(NotifyTest, AUserWithoutAnAddressIsSuppressedWithTheReason) {
   put("news", "email", "", "News", "Hi");
   auto n = service->send({"u-nomail", "news", "{}", {}, false, "", ""});
