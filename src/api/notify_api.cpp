@@ -396,7 +396,7 @@ NotifyComponent::~NotifyComponent() = default;
 
 void NotifyComponent::declare(Declarations& d) {
   using namespace notify_keys;
-  d.config.declare(kDefaultLocale, kMaxAttempts, kBackoffMs, kWorkers, kRules);
+  d.config.declare(kDefaultLocale, kMaxAttempts, kBackoffMs, kWorkers, kRules, kCaps);
   d.permission("notifications:send", "Send notifications to users");
   d.permission("notifications:read", "Read notifications and their delivery timelines");
   d.permission("notifications:admin", "Manage templates and any user's notification preferences");
@@ -411,6 +411,10 @@ Status NotifyComponent::init() {
   opt.max_attempts = static_cast<int>(cfg.get(kMaxAttempts));
   opt.backoff_ms = cfg.get(kBackoffMs);
   opt.workers = static_cast<int>(cfg.get(kWorkers));
+  opt.caps = [&cfg] {
+    auto caps = notify::parse_caps(cfg.get(kCaps));  // checked when set: parses
+    return caps.ok() ? *caps : std::vector<notify::Cap>{};
+  };
   identity::AuthService* users = &identity_.auth();
   auto lookup = [users](const std::string& id) -> Result<notify::Recipient> {
     SB_ASSIGN(auto u, users->get_user(id));

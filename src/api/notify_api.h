@@ -10,6 +10,7 @@
 #include "api/component.h"
 #include "config/key.h"
 #include "notify/rules.h"
+#include "notify/service.h"
 
 namespace sb::notify { class Service; }
 namespace sb::identity { class AuthService; }
@@ -42,6 +43,17 @@ inline const Key<boost::json::value> kRules{
           return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
         },
         "an array of rules (see docs/notifications.md)")};
+inline const Key<boost::json::value> kCaps{
+    "notify.caps", boost::json::value(boost::json::array{}),
+    "Frequency caps: [{channel, type = \"*\", max, window_ms, over = \"defer\"|\"drop\"}]",
+    config::check(
+        [](const boost::json::value& v) -> std::optional<std::string> {
+          auto r = notify::parse_caps(v);
+          if (r.ok()) return std::nullopt;
+          const auto& f = r.status().fields();
+          return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
+        },
+        "an array of caps (see docs/notifications.md)")};
 }  // namespace notify_keys
 
 struct NotifyDeps {

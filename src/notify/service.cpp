@@ -165,6 +165,18 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r) {
       d.status = "deferred";
       d.detail = "quiet hours until " + format_rfc3339(*quiet);
     }
+    int64_t run_at = quiet && d.status == "deferred" ? *quiet : 0;
+    if (!r.critical && d.status != "suppressed") {
+      SB_ASSIGN(auto cap, check_caps(tx, r.user_id, r.type, ch, now));
+      if (cap.drop) {
+        d.status = "suppressed";
+        d.detail = cap.reason;
+      } else if (cap.defer_until > std::max(run_at, now)) {
+        run_at = cap.defer_until;
+        d.status = "deferred";
+        d.detail = cap.reason + " until " + format_rfc3339(run_at);
+      }
+    }
     SB_TRY(tx.exec("INSERT INTO notify_deliveries (id, notification_id, channel, status, detail, updated_ms) VALUES "
                    "($1, $2, $3, $4, $5, $6)",
                    {d.id, n.id, d.channel, d.status, d.detail, now}));
@@ -173,7 +185,7 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r) {
     d.timeline.push_back({d.status, now, "", d.detail});
     if (d.status == "queued" || d.status == "deferred") {
       jobs::NewJob job;
-      if (d.status == "deferred") job.run_at_ms = *quiet;
+      if (d.status == "deferred") job.run_at_ms = run_at;
       job.payload = "{\"delivery\":\"" + d.id + "\"}";
       job.max_attempts = options.max_attempts;
       job.backoff = {jobs::Backoff::Type::kExponential, options.backoff_ms, 10 * 60'000};

@@ -20,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include <boost/json/value.hpp>
 #include "notify/rules.h"
 
 namespace sb::store { class Db; class Tx; }
@@ -147,11 +148,26 @@ struct Recipient {
 };
 using RecipientLookup = std::function<Result<Recipient>(const std::string& user_id)>;
 
+// At most `max` deliveries per user on `channel` (and `type`, "*" = any)
+// within `window_ms`; past it the delivery is deferred until the window
+// frees a slot, or dropped (suppressed with the reason). Critical sends are
+// not capped.
+struct Cap {
+  std::string channel;
+  std::string type = "*";
+  int64_t max = 0;
+  int64_t window_ms = 0;
+  bool drop = false;  // else defer
+};
+// InvalidArgument naming "/<i>/<field>".
+Result<std::vector<Cap>> parse_caps(const boost::json::value& v);
+
 struct Options {
   std::string default_locale = "en";
   int max_attempts = 5;             // per delivery
   int64_t backoff_ms = 2000;        // first retry; exponential with full jitter
   int workers = 4;                  // per channel, in-process
+  std::function<std::vector<Cap>()> caps;  // read at every send (runtime config); empty = none
 };
 
 class Service {

@@ -23,6 +23,14 @@ struct Service::Impl {
 
   Result<Notification> send_in(store::Tx& tx, SendRequest& r);
   Result<Notification> load(store::Tx& tx, const std::string& id);
+  // What the frequency caps say of one more delivery (caps.cpp).
+  struct CapVerdict {
+    bool drop = false;
+    int64_t defer_until = 0;  // 0 = go now
+    std::string reason;
+  };
+  Result<CapVerdict> check_caps(store::Tx& tx, const std::string& user, const std::string& type,
+                                const std::string& channel, int64_t now);
   // Moves a delivery to `status` and adds it to the timeline.
   Status transition(store::Tx& tx, const std::string& delivery_id, const std::string& status,
                     const std::string& provider, const std::string& detail, int attempts, int64_t now);

@@ -112,6 +112,10 @@ class NotifyTest : public ::testing::TestWithParam<store::Engine> {
     opt.max_attempts = 3;
     opt.backoff_ms = 0;  // retried at once: the queue's backoff is tested on its own
     opt.workers = 2;
+    opt.caps = [this] {
+      std::lock_guard lock(caps_mu);
+      return caps;
+    };
     service = std::make_unique<Service>(
         *db, log, queue, messaging,
         [](const std::string& user) -> Result<Recipient> {
@@ -158,6 +162,8 @@ class NotifyTest : public ::testing::TestWithParam<store::Engine> {
   jobs::Queue queue;
   config::ConfigService config;
   providers::Messaging messaging;
+  std::mutex caps_mu;
+  std::vector<Cap> caps;  // guarded by caps_mu
   Captured captured;
   std::vector<providers::PushMessage> pushes;  // guarded by captured.mu
   std::unique_ptr<Service> service;
@@ -341,6 +347,33 @@ TEST(NotifyQuietHours, WindowsCrossMidnightAndFollowDaylightSaving) {
   ASSERT_TRUE(parse_rfc3339("2026-03-28T23:30:00Z", t));  // 00:30 CET the night the clocks go forward
   EXPECT_EQ(format_rfc3339(**quiet_until(q, t)), "2026-03-29T05:00:00.000Z") << "07:00 is CEST by then";
   EXPECT_FALSE(quiet_until({8 * 60, 8 * 60, "UTC"}, t)->has_value()) << "start == end: no window";
+}
+
+TEST_P(NotifyTest, FrequencyCapsDeferOrDropPastTheLimit) {
+  put("promo", "sms", "", "", "Sale");
+  put("otp", "sms", "", "", "Code");
+  {
+    std::lock_guard lock(caps_mu);
+    caps = {{"sms", "promo", 2, 60'000, false}, {"sms", "*", 3, 60'000, true}};
+  }
+  std::vector<std::string> st;
+  std::string deferred_detail;
+  for (int i = 0; i < 3; ++i) {
+    auto n = service->send({"u1", "promo", "{}", {}, false, "", ""});
+    ASSERT_TRUE(n.ok());
+    st.push_back(n->deliveries[0].status);
+    if (i == 2) deferred_detail = n->deliveries[0].detail;
+    clock.advance(std::chrono::milliseconds(1000));
+  }
+  EXPECT_EQ(st, (std::vector<std::string>{"queued", "queued", "deferred"})) << "2 promos a minute, the 3rd waits";
+  EXPECT_EQ(deferred_detail, "frequency cap: 2 sms per 60 s until " + format_rfc3339(1'700'000'000'000 + 60'001));
+  auto fourth = service->send({"u1", "otp", "{}", {}, false, "", ""});
+  EXPECT_EQ(fourth->deliveries[0].status, "suppressed") << "3 sms of any type a minute, then dropped";
+  EXPECT_EQ(fourth->deliveries[0].detail, "frequency cap: 3 sms per 60 s");
+  auto critical = service->send({"u1", "otp", "{}", {}, true, "", ""});
+  EXPECT_EQ(critical->deliveries[0].status, "queued") << "critical sends are not capped";
+  EXPECT_EQ(service->send({"u2", "promo", "{}", {}, false, "", ""})->deliveries[0].status, "queued") << "per user";
+  EXPECT_EQ(parse_caps(boost::json::parse(R"([{"channel":"fax","max":0}])")).status().fields().size(), 3u);
 }
 
 TEST_P(NotifyTest, AUserWithoutAnAddressIsSuppressedWithTheReason) {
