@@ -8,6 +8,7 @@
 #include "api/identity_setup.h"
 #include "api/jobs_api.h"
 #include "api/json_body.h"
+#include "api/sse_stream.h"
 #include "api/events_api.h"
 #include "api/messages_api.h"
 #include "config/config.h"
@@ -379,6 +380,29 @@ Response my_inbox(const NotifyDeps& s, Request& req) {
   return json_response(200, bj::object{{"items", std::move(out)}, {"unread", *unread}});
 }
 
+// GET /v1/me/inbox/stream: one SSE event ("inbox") per item that reaches the
+// caller's inbox, {"id","notification_id","type"}; resumable with
+// Last-Event-ID. The content is read from /v1/me/inbox (events carry ids only).
+Response inbox_stream(const NotifyDeps& s, Request& req) {
+  if (auto r = needs_user(req)) return *r;
+  auto after = sse_resume_point(req, s.events->head());
+  if (!after.ok()) return error_response(after.status(), req);
+  std::string user = req.user_id;
+  return sse_response(*s.feed, "notification.delivered", *after, [user](const events::StoredEvent& e) -> std::string {
+    auto env = json::parse(e.envelope);
+    if (!env.ok() || !env->is_object()) return "";
+    const auto* data = env->as_object().if_contains("data");
+    if (!data || !data->is_object()) return "";
+    const auto& d = data->as_object();
+    const auto* u = d.if_contains("user");
+    if (!u || !u->is_string() || u->get_string() != user) return "";
+    bj::object item{{"id", d.contains("delivery") ? d.at("delivery") : bj::value(nullptr)},
+                    {"notification_id", d.contains("notification") ? d.at("notification") : bj::value(nullptr)},
+                    {"type", d.contains("type") ? d.at("type") : bj::value(nullptr)}};
+    return sse_frame(e.sequence, "inbox", bj::serialize(item));
+  });
+}
+
 Response mark_read(const NotifyDeps& s, Request& req) {
   if (auto r = needs_user(req)) return *r;
   std::string id = req.params.count("id") ? req.params.at("id") : "*";
@@ -422,7 +446,7 @@ Status NotifyComponent::init() {
   };
   service_ = std::make_unique<notify::Service>(*kernel_.db, *kernel_.events, jobs_.queue(), messaging_.messaging(),
                                                lookup, kernel_.clock, opt, &kernel_.metrics);
-  deps_ = {service_.get(), users, &kernel_.config};
+  deps_ = {service_.get(), users, &kernel_.config, kernel_.events, kernel_.feed};
   return {};
 }
 
@@ -445,6 +469,7 @@ void NotifyComponent::routes(std::vector<http::Route>& out) {
   t.add({"GET", "/v1/users/{id}/preferences", t.pool(user_preferences), P, "notifications:admin"});
   t.add({"PUT", "/v1/users/{id}/preferences", t.pool(put_user_preferences), P, "notifications:admin"});
   t.add({"GET", "/v1/me/inbox", t.pool(my_inbox), U});
+  t.add({"GET", "/v1/me/inbox/stream", t.io(inbox_stream), U});
   t.add({"POST", "/v1/me/devices", t.pool(add_device), U});
   t.add({"GET", "/v1/me/devices", t.pool(list_devices), U});
   t.add({"DELETE", "/v1/me/devices/{id}", t.pool(remove_device), U});

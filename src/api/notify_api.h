@@ -15,6 +15,7 @@
 namespace sb::notify { class Service; }
 namespace sb::identity { class AuthService; }
 namespace sb::config { class ConfigService; }
+namespace sb::events { class EventLog; class LiveFeed; }
 
 namespace sb::api {
 
@@ -60,6 +61,8 @@ struct NotifyDeps {
   notify::Service* notify = nullptr;
   identity::AuthService* users = nullptr;
   const config::ConfigService* config = nullptr;  // push subscription checks
+  events::EventLog* events = nullptr;              // the inbox stream
+  events::LiveFeed* feed = nullptr;
 };
 
 class NotifyComponent final : public Component {

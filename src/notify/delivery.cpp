@@ -177,8 +177,9 @@ Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
                      {id, d.user_id, d.notification_id, d.type, *subject, *body, d.data, now}));
       SB_TRY(transition(tx, id, "delivered", "inbox", "", job.attempt, now));
+      // The user id lets /v1/me/inbox/stream pick the caller's own items.
       boost::json::object ev{{"notification", d.notification_id}, {"delivery", id}, {"type", d.type},
-                             {"channel", d.channel}};
+                             {"channel", d.channel}, {"user", d.user_id}};
       return events.append(tx, kNotificationDelivered.make(clock, d.notification_id, ev)).status();
     }));
     return std::string();

@@ -82,6 +82,18 @@ TEST(NotifyE2E, RuleSendsAWelcomeEmailAndUsersControlTheirInbox) {
   auto me = [&](const std::string& method, const std::string& path, const std::string& body = "") {
     return http_request(method, s.url(path), body, {bearer, kJson});
   };
+  // The live inbox stream, replayed from the start: the caller's own item only.
+  std::vector<SseEvent> streamed;
+  auto sse = read_sse(s.url("/v1/me/inbox/stream?after=0"), {bearer}, [&](const SseEvent& e) {
+    streamed.push_back(e);
+    return false;  // the first one is enough
+  });
+  ASSERT_EQ(streamed.size(), 1u) << sse.status << " " << sse.error;
+  EXPECT_EQ(streamed[0].event, "inbox");
+  EXPECT_EQ(bj::parse(streamed[0].data).at("notification_id").as_string(), id);
+  EXPECT_EQ(http_request("GET", s.url("/v1/me/inbox/stream"), "", {s.auth_header()}).status, 403)
+      << "an admin key has no inbox";
+
   auto inbox = bj::parse(me("GET", "/v1/me/inbox").body);
   ASSERT_EQ(inbox.at("items").as_array().size(), 1u);
   EXPECT_EQ(inbox.at("items").at(0).at("body").as_string(), "Bob replied");
