@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
   (void)config.set("email.providers", boost::json::array{"capture"}, "bench");
   (void)config.set("email.from", boost::json::value("bench@example.com"), "bench");
   sb::notify::Options opt;
-  opt.workers = 16;
+  opt.workers = std::getenv("NOTIFY_WORKERS") ? std::atoi(std::getenv("NOTIFY_WORKERS")) : 16;
   sb::notify::Service service(**db, log, queue, messaging,
                               [](const std::string& u) -> sb::Result<sb::notify::Recipient> {
                                 return sb::notify::Recipient{u + "@example.com", ""};

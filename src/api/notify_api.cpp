@@ -9,6 +9,7 @@
 #include "api/jobs_api.h"
 #include "api/json_body.h"
 #include "api/sse_stream.h"
+#include "http/problem.h"
 #include "api/events_api.h"
 #include "api/messages_api.h"
 #include "config/config.h"
@@ -91,9 +92,11 @@ Response list_templates(const NotifyDeps& s, Request& req) {
 }
 
 // POST /v1/notifications {user_id, type, data, channels?, critical?, idempotency_key?, locale?}
-Response send_notification(const NotifyDeps& s, Request& req) {
+// The user is checked here (a read); the send joins the group commit and
+// answers from the store thread, so no pool thread waits for the disk.
+void send_notification(const NotifyDeps& s, Request& req, http::Respond respond) {
   auto o = object_body(req);
-  if (!o.ok()) return error_response(o.status(), req);
+  if (!o.ok()) return respond(error_response(o.status(), req));
   notify::SendRequest r;
   std::vector<FieldError> errs;
   auto collect = [&](Status st) {
@@ -117,13 +120,14 @@ Response send_notification(const NotifyDeps& s, Request& req) {
         else r.channels.emplace_back(v.get_string());
       }
   }
-  if (!errs.empty()) return error_response(Status::invalid(std::move(errs)), req);
+  if (!errs.empty()) return respond(error_response(Status::invalid(std::move(errs)), req));
   if (auto u = s.users->get_user(r.user_id); !u.ok()) {
-    if (u.status().code() == Code::kNotFound) return error_response(Status::invalid("/user_id", "no such user"), req);
-    return error_response(u.status(), req);
+    if (u.status().code() == Code::kNotFound)
+      return respond(error_response(Status::invalid("/user_id", "no such user"), req));
+    return respond(error_response(u.status(), req));
   }
-  auto n = s.notify->send(std::move(r));
-  if (!n.ok()) return error_response(n.status(), req);
+  s.notify->send_async(std::move(r), [rid = req.request_id, respond](Result<notify::Notification> n) {
+  if (!n.ok()) return respond(http::problem(n.status(), rid));
   bj::array deliveries;
   for (auto& d : n->deliveries) {
     bj::object x{{"id", d.id}, {"channel", d.channel}, {"status", d.status}};
@@ -132,7 +136,8 @@ Response send_notification(const NotifyDeps& s, Request& req) {
   }
   bj::object out{{"id", n->id}, {"deliveries", std::move(deliveries)}};
   if (n->duplicate) out["duplicate"] = true;
-  return json_response(n->duplicate ? 200 : 202, out);
+  respond(json_response(n->duplicate ? 200 : 202, out));
+  });
 }
 
 Response get_notification(const NotifyDeps& s, Request& req) {

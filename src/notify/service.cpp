@@ -2,6 +2,7 @@
 #include "notify/service.h"
 
 #include <algorithm>
+#include <future>
 #include <boost/json.hpp>
 
 #include "core/clock.h"
@@ -197,13 +198,29 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r) {
   return n;
 }
 
+void Service::send_async(SendRequest request, SendDone done) {
+  struct State {
+    SendRequest request;
+    Result<Notification> out = Status::internal("not sent");
+    SendDone done;
+  };
+  auto st = std::make_shared<State>(State{std::move(request), Status::internal("not sent"), std::move(done)});
+  impl_->db.write_async(
+      [this, st](store::Tx& tx) -> Status {
+        st->out = impl_->send_in(tx, st->request);
+        return st->out.ok() ? Status() : st->out.status();
+      },
+      [st](Status s) {
+        if (!s) return st->done(s);
+        st->done(std::move(st->out));
+      });
+}
+
 Result<Notification> Service::send(SendRequest request) {
-  Result<Notification> out = Status::internal("not sent");
-  SB_TRY(impl_->db.write([&](store::Tx& tx) -> Status {
-    out = impl_->send_in(tx, request);
-    return out.ok() ? Status() : out.status();
-  }));
-  return out;
+  std::promise<Result<Notification>> p;
+  auto f = p.get_future();
+  send_async(std::move(request), [&p](Result<Notification> r) { p.set_value(std::move(r)); });
+  return f.get();
 }
 
 Result<Notification> Service::send(store::Tx& tx, SendRequest request) { return impl_->send_in(tx, request); }

@@ -166,7 +166,7 @@ struct Options {
   std::string default_locale = "en";
   int max_attempts = 5;             // per delivery
   int64_t backoff_ms = 2000;        // first retry; exponential with full jitter
-  int workers = 4;                  // per channel, in-process
+  int workers = 16;                 // per channel, in-process
   std::function<std::vector<Cap>()> caps;  // read at every send (runtime config); empty = none
 };
 
@@ -187,6 +187,10 @@ class Service {
 
   Result<Notification> send(SendRequest request);
   Result<Notification> send(store::Tx& tx, SendRequest request);
+  // Joins the store's group commit without holding the calling thread;
+  // `done` runs on a store thread once durable (or refused) and must not block.
+  using SendDone = std::function<void(Result<Notification>)>;
+  void send_async(SendRequest request, SendDone done);
   Result<Notification> get(std::string_view id);
   // Dead deliveries of the notification go out again (new attempts).
   // NotFound; Conflict when none is dead.
