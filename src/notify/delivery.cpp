@@ -43,15 +43,31 @@ Result<Template> pick_template(store::Tx& tx, const Loaded& d, const std::string
 }
 }  // namespace
 
+std::string timeline_entry(const std::string& status, int64_t at_ms, const std::string& provider,
+                           const std::string& detail) {
+  std::string e = "{\"status\":";
+  json::append_quoted(e, status);
+  e += ",\"at_ms\":" + std::to_string(at_ms);
+  if (!provider.empty()) {
+    e += ",\"provider\":";
+    json::append_quoted(e, provider);
+  }
+  if (!detail.empty()) {
+    e += ",\"detail\":";
+    json::append_quoted(e, detail.substr(0, 1024));
+  }
+  return e + "}";
+}
+
 Status Service::Impl::transition(store::Tx& tx, const std::string& delivery_id, const std::string& status,
                                  const std::string& provider, const std::string& detail, int attempts, int64_t now) {
-  SB_TRY(tx.exec("UPDATE notify_deliveries SET status = $1, provider = $2, detail = $3, attempts = $4, "
-                 "updated_ms = $5 WHERE id = $6",
-                 {status, provider, detail, static_cast<int64_t>(attempts), now, delivery_id}));
+  // Appends to the JSON array in place ("[...]" -> "[...,entry]").
   return tx
-      .exec("INSERT INTO notify_timeline (delivery_id, seq, status, at_ms, provider, detail) SELECT $1, "
-            "COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM notify_timeline WHERE delivery_id = $1",
-            {delivery_id, status, now, provider, detail})
+      .exec("UPDATE notify_deliveries SET status = $1, provider = $2, detail = $3, attempts = $4, updated_ms = $5, "
+            "timeline = substr(timeline, 1, length(timeline) - 1) || CASE WHEN timeline = '[]' THEN '' ELSE ',' END "
+            "|| $6 || ']' WHERE id = $7",
+            {status, provider, detail, static_cast<int64_t>(attempts), now,
+             timeline_entry(status, now, provider, detail), delivery_id})
       .status();
 }
 

@@ -178,11 +178,9 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r) {
         d.detail = cap.reason + " until " + format_rfc3339(run_at);
       }
     }
-    SB_TRY(tx.exec("INSERT INTO notify_deliveries (id, notification_id, channel, status, detail, updated_ms) VALUES "
-                   "($1, $2, $3, $4, $5, $6)",
-                   {d.id, n.id, d.channel, d.status, d.detail, now}));
-    SB_TRY(tx.exec("INSERT INTO notify_timeline (delivery_id, seq, status, at_ms, detail) VALUES ($1, 1, $2, $3, $4)",
-                   {d.id, d.status, now, d.detail}));
+    SB_TRY(tx.exec("INSERT INTO notify_deliveries (id, notification_id, channel, status, detail, updated_ms, timeline) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                   {d.id, n.id, d.channel, d.status, d.detail, now, "[" + timeline_entry(d.status, now, "", d.detail) + "]"}));
     d.timeline.push_back({d.status, now, "", d.detail});
     if (d.status == "queued" || d.status == "deferred") {
       jobs::NewJob job;
@@ -233,15 +231,23 @@ Result<Notification> Service::Impl::load(store::Tx& tx, const std::string& id) {
   auto& r = rows[0];
   Notification n{r.text_at(0), r.text_at(1), r.text_at(2), r.text_at(3), r.text_at(4), r.int_at(5) != 0,
                  r.int_at(6), {}, false};
-  SB_ASSIGN(auto ds, tx.query("SELECT id, channel, status, provider, attempts, detail FROM notify_deliveries WHERE "
-                              "notification_id = $1 ORDER BY channel",
+  SB_ASSIGN(auto ds, tx.query("SELECT id, channel, status, provider, attempts, detail, timeline FROM "
+                              "notify_deliveries WHERE notification_id = $1 ORDER BY channel",
                               {id}));
   for (auto& d : ds) {
     Delivery del{d.text_at(0), d.text_at(1), d.text_at(2), d.text_at(3), static_cast<int>(d.int_at(4)), d.text_at(5), {}};
-    SB_ASSIGN(auto tl, tx.query("SELECT status, at_ms, provider, detail FROM notify_timeline WHERE delivery_id = $1 "
-                                "ORDER BY seq",
-                                {del.id}));
-    for (auto& t : tl) del.timeline.push_back({t.text_at(0), t.int_at(1), t.text_at(2), t.text_at(3)});
+    if (auto tl = json::parse(d.text_at(6)); tl.ok() && tl->is_array()) {
+      for (auto& e : tl->as_array()) {
+        if (!e.is_object()) continue;
+        const auto& o = e.as_object();
+        TimelineEntry t;
+        if (auto* x = o.if_contains("status"); x && x->is_string()) t.status = std::string(x->get_string());
+        if (auto* x = o.if_contains("at_ms"); x && x->is_int64()) t.at_ms = x->get_int64();
+        if (auto* x = o.if_contains("provider"); x && x->is_string()) t.provider = std::string(x->get_string());
+        if (auto* x = o.if_contains("detail"); x && x->is_string()) t.detail = std::string(x->get_string());
+        del.timeline.push_back(std::move(t));
+      }
+    }
     n.deliveries.push_back(std::move(del));
   }
   return n;

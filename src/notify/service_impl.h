@@ -16,6 +16,9 @@ namespace sb::notify {
 
 inline constexpr const char* kChannels[] = {"email", "sms", "push", "in_app"};
 inline std::string queue_for(std::string_view channel) { return "notify." + std::string(channel); }
+// One timeline entry as stored: {"status","at_ms","provider","detail"}.
+std::string timeline_entry(const std::string& status, int64_t at_ms, const std::string& provider,
+                           const std::string& detail);
 
 struct Service::Impl {
   Impl(store::Db& db, events::EventLog& events, jobs::Queue& queue, providers::Messaging& messaging,

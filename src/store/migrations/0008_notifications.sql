@@ -26,28 +26,20 @@ CREATE TABLE notifications (
 CREATE UNIQUE INDEX notifications_idempotency ON notifications (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX notifications_user ON notifications (user_id, id);
 
+-- The timeline lives in the row (a JSON array appended to): a status change
+-- rewrites one row instead of adding to a second table and its index.
 CREATE TABLE notify_deliveries (
   id TEXT PRIMARY KEY,
   notification_id TEXT NOT NULL,
   channel TEXT NOT NULL,
-  status TEXT NOT NULL,       -- queued sending sent delivered retrying failed dead suppressed
+  status TEXT NOT NULL,       -- queued deferred sending sent delivered retrying dead suppressed
   provider TEXT NOT NULL DEFAULT '',
   attempts INTEGER NOT NULL DEFAULT 0,
   detail TEXT NOT NULL DEFAULT '',
-  updated_ms BIGINT NOT NULL
+  updated_ms BIGINT NOT NULL,
+  timeline TEXT NOT NULL DEFAULT '[]'  -- [{status, at_ms, provider, detail}]
 );
 CREATE INDEX notify_deliveries_notification ON notify_deliveries (notification_id);
-CREATE INDEX notify_deliveries_status ON notify_deliveries (status, updated_ms);
-
-CREATE TABLE notify_timeline (
-  delivery_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  status TEXT NOT NULL,
-  at_ms BIGINT NOT NULL,
-  provider TEXT NOT NULL DEFAULT '',
-  detail TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY (delivery_id, seq)
-);
 
 CREATE TABLE notify_preferences (
   user_id TEXT NOT NULL,
