@@ -10,7 +10,10 @@
 // is logged and kept (last_reload()). A send holds the snapshot it started
 // with, so sends in flight finish on the old chain.
 //
-// send(): for each provider in order — skip it if its breaker is open, else
+// send(): for each provider in order — pass it over if it does not serve the
+// message's kind of recipient (a Sender with `bool serves(const Message&)`,
+// e.g. push's Web Push / FCM / APNs providers: not an attempt, not a
+// failover, nothing counted), skip it if its breaker is open, else
 // call it, retrying retryable errors with full-jitter backoff while the
 // breaker allows; on failure move to the next provider — except on NotFound
 // (the recipient is gone, sender.h), which ends the send with that Status.
@@ -64,7 +67,8 @@ class Channel {
   Status reload();
   Status last_reload() const;
 
-  // `m` must be validated. NotFound as soon as a provider says the
+  // `m` must be validated. InvalidArgument on /to when no provider of the
+  // chain (or the named one) serves its kind of recipient. NotFound as soon as a provider says the
   // recipient is gone. Unavailable when every provider failed and at
   // least one failure was transient; otherwise the first failure's code.
   // A named `provider` bypasses the chain for this message: that provider

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <concepts>
 #include <set>
 
 #include "core/metrics.h"
@@ -45,6 +46,15 @@ inline std::string join(const std::vector<std::string>& v, const char* sep = ", 
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
   return out;
+}
+
+// Whether a sender delivers to this message's kind of recipient. Senders
+// with a serves() (push: Web Push, FCM, APNs targets) are asked; the others
+// serve every message of their channel.
+template <typename S, typename M>
+bool serves(const S& sender, const M& m) {
+  if constexpr (requires { { sender.serves(m) } -> std::convertible_to<bool>; }) return sender.serves(m);
+  else return true;
 }
 
 }  // namespace channel_detail
@@ -237,13 +247,20 @@ Result<Receipt> Channel<K>::send(const typename K::Message& m, const std::string
   Receipt r;
   if (!provider.empty()) {
     SB_ASSIGN(const Link* link, link_for(*chain, provider));
+    if (!channel_detail::serves(*link->sender, m))
+      return Status::invalid("/to", "provider " + provider + " does not deliver to this kind of recipient");
     SB_TRY(try_link(*chain, *link, m, r));
     return r;
   }
   std::vector<std::string> errors;
   Status first;
   bool transient = false;
+  bool served = false;
   for (const Link& link : chain->links) {
+    // A provider for another kind of recipient (an APNs token reaching the
+    // webpush link) is passed over silently: not a failure, not a failover.
+    if (!channel_detail::serves(*link.sender, m)) continue;
+    served = true;
     Status s = try_link(*chain, link, m, r);
     if (s.is_ok()) {
       if (!r.failed_over_from.empty())
@@ -261,6 +278,13 @@ Result<Receipt> Channel<K>::send(const typename K::Message& m, const std::string
     errors.push_back(s.message());
     transient = transient || s.retryable();
     if (first.is_ok()) first = s;
+  }
+  if (!served) {
+    std::vector<std::string> names;
+    for (const Link& l : chain->links) names.push_back(l.name);
+    return Status::invalid("/to", "none of the " + name_ + " providers [" + join(names) +
+                                      "] delivers to this kind of recipient; add one that does to " + name_ +
+                                      ".providers");
   }
   std::string msg = "all " + name_ + " providers failed: " + join(errors, "; ");
   if (transient) return Status::unavailable(msg);

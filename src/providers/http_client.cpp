@@ -60,6 +60,11 @@ void curl_init_once() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+bool curl_has_http2() {
+  curl_init_once();
+  return (curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_HTTP2) != 0;
+}
+
 std::string HttpResponse::header(std::string_view name) const {
   std::string want = lower(std::string(name));
   for (const auto& [k, v] : headers)
@@ -97,6 +102,7 @@ Result<HttpResponse> http_send(std::string_view provider, const HttpRequest& req
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.timeouts.connect.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeouts.total.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (req.http2) curl_easy_setopt(c, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "switchboard/0.1");
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

@@ -35,6 +35,11 @@ struct HttpRequest {
   std::string body;
   std::optional<std::pair<std::string, std::string>> basic_auth;  // user, password
   HttpTimeouts timeouts;
+  // Ask for HTTP/2 (APNs accepts nothing else). libcurl's
+  // CURL_HTTP_VERSION_2TLS: h2 negotiated by ALPN on https://, HTTP/1.1 on
+  // plain http:// — which is what lets the tests' HTTP/1.1 stand-in play
+  // APNs without a test-only switch.
+  bool http2 = false;
 };
 
 struct HttpResponse {
@@ -47,6 +52,8 @@ struct HttpResponse {
 
 // curl_global_init, once per process (every curl user here calls it first).
 void curl_init_once();
+// Whether the linked libcurl can speak HTTP/2 (built with nghttp2).
+bool curl_has_http2();
 
 // Performs the request. Only a transport failure is an error here
 // (Unavailable naming `provider`); HTTP statuses are for check_status.

@@ -1,6 +1,7 @@
 // push.console — the development default: appends one JSON line per message
 // to <data_dir>/outbox/push.log (what the device would receive, plus the
-// delivery options) and logs a summary with the endpoint's origin only. The
+// delivery options) and logs a summary with the endpoint's origin (or the
+// token's kind) only; it serves every kind of target. The
 // subscription's keys are not written anywhere, and neither the endpoint's
 // path (a capability) nor the payload reaches the log.
 #include <spdlog/spdlog.h>
@@ -37,6 +38,12 @@ class ConsolePush final : public PushSender {
       // The endpoint tells a developer which browser it was for; the outbox
       // is a local development file, unlike the log.
       line["to"] = boost::json::object{{"endpoint", s->endpoint}};
+    } else if (const auto* f = std::get_if<FcmToken>(&m.to)) {
+      origin = "fcm";
+      line["to"] = boost::json::object{{"fcm", f->token}};
+    } else if (const auto* a = std::get_if<ApnsToken>(&m.to)) {
+      origin = a->sandbox ? "apns (sandbox)" : "apns";
+      line["to"] = boost::json::object{{"apns", a->token}, {"topic", a->topic}, {"sandbox", a->sandbox}};
     }
     line["payload"] = boost::json::parse(push_payload(m));
     line["ttl"] = m.ttl.value_or(0);

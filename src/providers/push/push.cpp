@@ -58,6 +58,28 @@ void check_target(const WebPushSubscription& s, bool allow_http, std::vector<Fie
   else if (raw->size() != webpush::kAuthSecretBytes) errors.push_back({"/to/keys/auth", "must be 16 bytes"});
 }
 
+void check_target(const FcmToken& t, bool, std::vector<FieldError>& errors) {
+  // FCM tokens are opaque; what they are made of today (base64url and ':')
+  // is checked only so a pasted-in space or quote fails here, not at Google.
+  auto ok = [](char c) { return is_base64url_char(c) || c == ':'; };
+  if (t.token.empty()) errors.push_back({"/to/token", "is required"});
+  else if (t.token.size() > kMaxFcmTokenBytes || !std::all_of(t.token.begin(), t.token.end(), ok))
+    errors.push_back({"/to/token", "must be an FCM registration token (A-Z a-z 0-9 - _ :, at most 4096)"});
+}
+
+void check_target(const ApnsToken& t, bool, std::vector<FieldError>& errors) {
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  if (t.token.empty()) errors.push_back({"/to/token", "is required"});
+  else if (t.token.size() < kMinApnsTokenHex || t.token.size() > kMaxApnsTokenHex || t.token.size() % 2 != 0 ||
+           !std::all_of(t.token.begin(), t.token.end(), hex))
+    errors.push_back({"/to/token", "must be an APNs device token: 64 to 200 hex digits"});
+  // Bundle ids (plus APNs' .voip / .complication suffixes): letters, digits, '.', '-'.
+  auto bundle = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'; };
+  if (t.topic.empty()) errors.push_back({"/to/topic", "is required: the app's bundle id"});
+  else if (t.topic.size() > kMaxApnsTopicChars || !std::all_of(t.topic.begin(), t.topic.end(), bundle))
+    errors.push_back({"/to/topic", "must be a bundle id (A-Z a-z 0-9 . -)"});
+}
+
 // A string field of `o` into `out`; a wrong type is reported under `path`.
 void read_string(const bj::object& o, const char* key, const std::string& path, std::string& out,
                  std::vector<FieldError>& errors) {
@@ -76,14 +98,60 @@ void unknown_fields(const bj::object& o, const std::string& prefix, std::initial
   }
 }
 
+// The target's kind is told by which of its fields is present.
+PushTarget parse_target(const bj::object& t, std::vector<FieldError>& errors) {
+  if (t.contains("fcm")) {
+    FcmToken f;
+    unknown_fields(t, "/to", {"fcm"}, errors);
+    read_string(t, "fcm", "/to/token", f.token, errors);
+    return f;
+  }
+  if (t.contains("apns")) {
+    ApnsToken a;
+    unknown_fields(t, "/to", {"apns", "topic", "sandbox"}, errors);
+    read_string(t, "apns", "/to/token", a.token, errors);
+    read_string(t, "topic", "/to/topic", a.topic, errors);
+    if (const bj::value* sb = t.if_contains("sandbox"); sb && !sb->is_null()) {
+      if (sb->is_bool()) a.sandbox = sb->get_bool();
+      else errors.push_back({"/to/sandbox", "must be a boolean"});
+    }
+    return a;
+  }
+  WebPushSubscription sub;
+  // expirationTime is part of PushSubscription.toJSON(); accepted so the
+  // browser's object can be passed through unchanged, and not used.
+  unknown_fields(t, "/to", {"endpoint", "keys", "expirationTime"}, errors);
+  read_string(t, "endpoint", "/to/endpoint", sub.endpoint, errors);
+  if (const bj::value* k = t.if_contains("keys"); k && k->is_object()) {
+    unknown_fields(k->get_object(), "/to/keys", {"p256dh", "auth"}, errors);
+    read_string(k->get_object(), "p256dh", "/to/keys/p256dh", sub.p256dh, errors);
+    read_string(k->get_object(), "auth", "/to/keys/auth", sub.auth, errors);
+  } else if (k && !k->is_null()) {
+    errors.push_back({"/to/keys", "must be an object {p256dh, auth}"});
+  }
+  return sub;
+}
+
 }  // namespace
+
+const char* push_target_kind(const PushTarget& t) {
+  switch (t.index()) {
+    case 1: return "an FCM token";
+    case 2: return "an APNs token";
+    default: return "a Web Push subscription";
+  }
+}
 
 Status validate_push(const PushMessage& m, bool allow_http) {
   std::vector<FieldError> errors;
-  if (const auto* s = std::get_if<WebPushSubscription>(&m.to)) check_target(*s, allow_http, errors);
+  std::visit([&](const auto& t) { check_target(t, allow_http, errors); }, m.to);
   if (m.title.empty() && m.body.empty() && m.data.empty())
     errors.push_back({"/title", "title, body or data is required"});
-  if (!m.data.empty() && !parse_object(m.data)) errors.push_back({"/data", "must be a JSON object"});
+  auto data = m.data.empty() ? std::nullopt : parse_object(m.data);
+  if (!m.data.empty() && !data) errors.push_back({"/data", "must be a JSON object"});
+  // APNs puts data beside "aps" at the top of its payload (apns_push.cpp).
+  else if (data && std::holds_alternative<ApnsToken>(m.to) && data->contains("aps"))
+    errors.push_back({"/data/aps", "is reserved by APNs"});
   else if (push_payload(m).size() > webpush::kMaxPlaintextBytes)
     errors.push_back({"/body", "title, body and data together must fit in " +
                                    std::to_string(webpush::kMaxPlaintextBytes) +
@@ -105,27 +173,12 @@ Result<PushMessage> parse_push(const bj::value& body) {
   std::vector<FieldError> errors;
   unknown_fields(o, "", {"to", "title", "body", "data", "ttl", "urgency", "topic"}, errors);
   PushMessage m;
-  WebPushSubscription sub;
+  const char* kTargets =
+      "a Web Push subscription {endpoint, keys: {p256dh, auth}}, {fcm: token} or {apns: token, topic, sandbox?}";
   const bj::value* to = o.if_contains("to");
-  if (!to || to->is_null()) {
-    errors.push_back({"/to", "is required: a Web Push subscription {endpoint, keys: {p256dh, auth}}"});
-  } else if (!to->is_object()) {
-    errors.push_back({"/to", "must be a Web Push subscription {endpoint, keys: {p256dh, auth}}"});
-  } else {
-    const bj::object& t = to->get_object();
-    // expirationTime is part of PushSubscription.toJSON(); accepted so the
-    // browser's object can be passed through unchanged, and not used.
-    unknown_fields(t, "/to", {"endpoint", "keys", "expirationTime"}, errors);
-    read_string(t, "endpoint", "/to/endpoint", sub.endpoint, errors);
-    if (const bj::value* k = t.if_contains("keys"); k && k->is_object()) {
-      unknown_fields(k->get_object(), "/to/keys", {"p256dh", "auth"}, errors);
-      read_string(k->get_object(), "p256dh", "/to/keys/p256dh", sub.p256dh, errors);
-      read_string(k->get_object(), "auth", "/to/keys/auth", sub.auth, errors);
-    } else if (k && !k->is_null()) {
-      errors.push_back({"/to/keys", "must be an object {p256dh, auth}"});
-    }
-  }
-  m.to = std::move(sub);
+  if (!to || to->is_null()) errors.push_back({"/to", std::string("is required: ") + kTargets});
+  else if (!to->is_object()) errors.push_back({"/to", std::string("must be ") + kTargets});
+  else m.to = parse_target(to->get_object(), errors);
   read_string(o, "title", "/title", m.title, errors);
   read_string(o, "body", "/body", m.body, errors);
   read_string(o, "urgency", "/urgency", m.urgency, errors);

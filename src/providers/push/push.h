@@ -1,15 +1,27 @@
 // The push channel's value types and sender interface (PushKind, in
 // channel_kinds.h, ties them to the chain).
 //
-// A PushMessage goes to one target. Today the only kind of target is a
-// browser's Web Push subscription; FCM and APNs device tokens are meant to
-// become further alternatives of PushTarget, each provider accepting the
-// kinds it can deliver and refusing the others (InvalidArgument on /to), so
-// a chain may mix providers of different kinds.
+// A PushMessage goes to one target, of one of three kinds: a browser's Web
+// Push subscription (provider webpush), an FCM registration token (fcm) or
+// an APNs device token (apns). Each provider says which kinds it serves
+// (PushSender::serves) and refuses the others in send() (InvalidArgument on
+// /to). Channel<PushKind> skips the providers of a chain that do not serve
+// the message's kind — no attempt, no failover entry, no breaker or metrics
+// effect — so one chain `push.providers = ["webpush","fcm","apns"]` routes
+// each message to the provider for its kind (and fails over within it, e.g.
+// to console); a chain without any provider for the kind answers
+// InvalidArgument on /to.
 //
-// What the device receives is Switchboard's push payload (push_payload):
-// {"title","body","data"} as JSON, empty fields left out, which the app's
-// service worker turns into a notification.
+// JSON of the target (POST /v1/messages/push "to"):
+//   Web Push: {"endpoint": "https://…", "keys": {"p256dh": "…", "auth": "…"}}
+//   FCM:      {"fcm": "<registration token>"}
+//   APNs:     {"apns": "<hex device token>", "topic": "<bundle id>", "sandbox": false}
+//
+// What a Web Push device receives is Switchboard's push payload
+// (push_payload): {"title","body","data"} as JSON, empty fields left out,
+// which the app's service worker turns into a notification. FCM and APNs
+// get the same title, body and data in their own formats (fcm_push.cpp,
+// apns_push.cpp).
 //
 // Plain value types; the functions are pure and thread-safe.
 #pragma once
@@ -31,7 +43,22 @@ struct WebPushSubscription {
   std::string auth;      // base64url of the 16-byte auth secret
 };
 
-using PushTarget = std::variant<WebPushSubscription>;
+// An FCM registration token (Android, iOS or web app using Firebase).
+struct FcmToken {
+  std::string token;  // a credential-like identifier: never logged
+};
+
+// An APNs device token and the app it belongs to.
+struct ApnsToken {
+  std::string token;  // hex, as the app got it from registerForRemoteNotifications; never logged
+  std::string topic;  // the app's bundle id (apns-topic), e.g. com.example.app
+  bool sandbox = false;  // a development build's token: api.sandbox.push.apple.com
+};
+
+using PushTarget = std::variant<WebPushSubscription, FcmToken, ApnsToken>;
+
+// "a Web Push subscription", "an FCM token", "an APNs token": for errors.
+const char* push_target_kind(const PushTarget& t);
 
 struct PushMessage {
   PushTarget to;
@@ -48,7 +75,14 @@ class PushSender {
   virtual ~PushSender() = default;
   // `m` is validated and has `ttl` set. Returns the provider's message id.
   // NotFound when the service says the target is gone (sender.h).
+  // InvalidArgument on /to when the target is of a kind it does not serve.
   virtual Result<std::string> send(const PushMessage& m) = 0;
+  // Whether this provider delivers to `m.to`'s kind. Channel skips a
+  // provider that does not (channel.h); the default serves every kind.
+  virtual bool serves(const PushMessage& m) const {
+    (void)m;
+    return true;
+  }
 };
 
 // Whether a failed send means the target is gone for good (the push
@@ -60,14 +94,22 @@ inline bool push_target_gone(const Status& s) { return s.code() == Code::kNotFou
 constexpr int64_t kMaxPushTtlSeconds = 2'419'200;  // 4 weeks: the longest the big push services keep a message
 constexpr size_t kMaxTopicChars = 32;               // RFC 8030 §5.4
 constexpr size_t kMaxEndpointBytes = 2048;
+constexpr size_t kMaxFcmTokenBytes = 4096;
+constexpr size_t kMaxApnsTokenHex = 200;   // 100 bytes; today's tokens are 32 (64 hex digits)
+constexpr size_t kMinApnsTokenHex = 64;
+constexpr size_t kMaxApnsTopicChars = 255;
 
 // InvalidArgument listing every bad field (/to/endpoint, /to/keys/p256dh,
-// /to/keys/auth, /title, /data, /ttl, /urgency, /topic). An endpoint must be
-// https unless `allow_http` (a local push service in development and tests).
+// /to/keys/auth, /to/token, /to/topic, /title, /data, /ttl, /urgency,
+// /topic). An endpoint must be https unless `allow_http` (a local push
+// service in development and tests). The payload limit (title, body and
+// data as JSON within one Web Push record, 3993 bytes) applies to every
+// kind: it is below FCM's and APNs' 4 KB.
 Status validate_push(const PushMessage& m, bool allow_http);
 
-// {to: {endpoint, keys: {p256dh, auth}, expirationTime?}, title?, body?,
-// data?: object, ttl?: integer, urgency?, topic?}. Unknown fields, wrong
+// {to: <target, see above; Web Push may carry expirationTime>, title?,
+// body?, data?: object, ttl?: integer, urgency?, topic?}. The target's kind
+// is told by its field: endpoint, fcm or apns. Unknown fields, wrong
 // types and invalid values are one InvalidArgument naming each field.
 // http:// endpoints pass here; PushKind::prepare decides with the config.
 Result<PushMessage> parse_push(const boost::json::value& body);

@@ -275,11 +275,7 @@ std::string VapidKey::private_key_base64url() const {
   return out;
 }
 
-Result<std::string> VapidKey::sign_jwt(std::string_view audience, int64_t expires_s, std::string_view subject) const {
-  boost::json::object claims{{"aud", audience}, {"exp", expires_s}};
-  if (!subject.empty()) claims["sub"] = subject;
-  std::string input = crypto::base64url_encode(R"({"typ":"JWT","alg":"ES256"})") + "." +
-                      crypto::base64url_encode(boost::json::serialize(claims));
+Result<std::string> VapidKey::sign_es256(std::string_view input) const {
   std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>> md(EVP_MD_CTX_new());
   size_t len = 0;
   if (!md || EVP_DigestSignInit_ex(md.get(), nullptr, "SHA256", nullptr, nullptr, key_->key.get(), nullptr) != 1 ||
@@ -293,6 +289,15 @@ Result<std::string> VapidKey::sign_jwt(std::string_view audience, int64_t expire
   if (!sig) return openssl_error("ES256 signature");
   std::string rs = bn_bytes(ECDSA_SIG_get0_r(sig.get()), 32) + bn_bytes(ECDSA_SIG_get0_s(sig.get()), 32);
   if (rs.size() != 64) return openssl_error("ES256 signature");
+  return rs;
+}
+
+Result<std::string> VapidKey::sign_jwt(std::string_view audience, int64_t expires_s, std::string_view subject) const {
+  boost::json::object claims{{"aud", audience}, {"exp", expires_s}};
+  if (!subject.empty()) claims["sub"] = subject;
+  std::string input = crypto::base64url_encode(R"({"typ":"JWT","alg":"ES256"})") + "." +
+                      crypto::base64url_encode(boost::json::serialize(claims));
+  SB_ASSIGN(std::string rs, sign_es256(input));
   return input + "." + crypto::base64url_encode(rs);
 }
 

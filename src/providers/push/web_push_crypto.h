@@ -86,6 +86,9 @@ class VapidKey {
   const std::string& public_key() const { return public_; }
   std::string private_key_base64url() const;
 
+  // JWS ES256 (RFC 7518 §3.4) of `input`: r || s, 64 bytes (not base64url).
+  // Also what APNs provider tokens are signed with (apns_push.cpp).
+  Result<std::string> sign_es256(std::string_view input) const;
   // RFC 8292 §2: header {"typ":"JWT","alg":"ES256"}, claims {aud, exp, sub},
   // signature r||s (64 bytes, JOSE), all base64url.
   Result<std::string> sign_jwt(std::string_view audience, int64_t expires_s, std::string_view subject) const;

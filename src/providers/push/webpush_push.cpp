@@ -29,9 +29,13 @@ class WebPush final : public PushSender {
   WebPush(webpush::VapidKey key, std::string subject, HttpTimeouts timeouts, const Clock& clock)
       : key_(std::move(key)), subject_(std::move(subject)), timeouts_(timeouts), clock_(clock) {}
 
+  bool serves(const PushMessage& m) const override { return std::holds_alternative<WebPushSubscription>(m.to); }
+
   Result<std::string> send(const PushMessage& m) override {
     const auto* sub = std::get_if<WebPushSubscription>(&m.to);
-    if (!sub) return Status::invalid("/to", "webpush delivers to Web Push subscriptions only");
+    if (!sub)
+      return Status::invalid("/to", std::string("webpush delivers to Web Push subscriptions only, not ") +
+                                        push_target_kind(m.to));
     auto origin = webpush::origin_of(sub->endpoint);
     if (!origin) return Status::invalid("/to/endpoint", "must be an https:// URL");
     auto ua_public = webpush::base64url_decode(sub->p256dh);

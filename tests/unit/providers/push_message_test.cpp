@@ -113,9 +113,11 @@ TEST(PushParse, NamesWrongTypesAndBadSubscriptionFields) {
   EXPECT_EQ(f["/data"], "must be a JSON object");
   EXPECT_EQ(f["/color"], "is not a known field");
   EXPECT_EQ(fields_of(parse_push(bj::parse(R"({"title":"t"})")).status())["/to"],
-            "is required: a Web Push subscription {endpoint, keys: {p256dh, auth}}");
+            "is required: a Web Push subscription {endpoint, keys: {p256dh, auth}}, {fcm: token} or "
+            "{apns: token, topic, sandbox?}");
   EXPECT_EQ(fields_of(parse_push(bj::parse(R"({"to":"abc","title":"t"})")).status())["/to"],
-            "must be a Web Push subscription {endpoint, keys: {p256dh, auth}}");
+            "must be a Web Push subscription {endpoint, keys: {p256dh, auth}}, {fcm: token} or "
+            "{apns: token, topic, sandbox?}");
 }
 
 class PushChannel : public ::testing::Test {
@@ -128,7 +130,7 @@ class PushChannel : public ::testing::Test {
 
 TEST_F(PushChannel, ConsoleIsTheDefaultAndWritesTheOutboxWithoutKeys) {
   EXPECT_EQ(messaging_.chain<PushKind>(), (std::vector<std::string>{"console"}));
-  EXPECT_EQ(messaging_.providers<PushKind>(), (std::vector<std::string>{"console", "webpush"}));
+  EXPECT_EQ(messaging_.providers<PushKind>(), (std::vector<std::string>{"apns", "console", "fcm", "webpush"}));
   PushMessage m = valid_push();
   m.data = R"({"order":7})";
   auto r = messaging_.send<PushKind>(m);
