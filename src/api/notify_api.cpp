@@ -239,7 +239,7 @@ Response preferences_of(const NotifyDeps& s, Request& req, const std::string& us
   bj::object out{{"types", std::move(types)}};
   if (const auto& q = p->quiet_hours) {
     auto hhmm = [](int m) {
-      char buf[8];
+      char buf[16];
       std::snprintf(buf, sizeof buf, "%02d:%02d", m / 60, m % 60);
       return std::string(buf);
     };
@@ -307,42 +307,68 @@ Response put_user_preferences(const NotifyDeps& s, Request& req) {
   return put_preferences_of(s, req, req.params.at("id"));
 }
 
+// Device tokens are credential-like: only a Web Push endpoint's origin-bearing
+// URL is shown back, never an FCM/APNs token.
 bj::object device_json(const notify::Device& d) {
-  return {{"id", d.id}, {"kind", d.kind}, {"endpoint", d.endpoint}, {"created_at", format_rfc3339(d.created_ms)}};
+  bj::object o{{"id", d.id}, {"kind", d.kind}, {"created_at", format_rfc3339(d.created_ms)}};
+  if (d.kind == "webpush") o["endpoint"] = d.endpoint;
+  if (d.kind == "apns") {
+    o["topic"] = d.topic;
+    o["sandbox"] = d.sandbox;
+  }
+  return o;
 }
 
-// POST /v1/me/devices {"kind":"webpush","subscription":{"endpoint","keys":{"p256dh","auth"}}}
-// (the browser's PushSubscription.toJSON()).
+// POST /v1/me/devices
+//   {"kind":"webpush","subscription":{"endpoint","keys":{"p256dh","auth"}}}  (PushSubscription.toJSON())
+//   {"kind":"fcm","token":"…"}
+//   {"kind":"apns","token":"…","topic":"com.example.app","sandbox":false}
 Response add_device(const NotifyDeps& s, Request& req) {
   if (auto r = needs_user(req)) return *r;
   auto o = object_body(req);
   if (!o.ok()) return error_response(o.status(), req);
-  std::string kind = "webpush";
-  if (Status st = json::get_string(*o, "kind", kind, false); !st) return error_response(st, req);
-  if (kind != "webpush") return error_response(Status::invalid("/kind", "must be webpush"), req);
-  auto* sub = o->if_contains("subscription");
-  if (!sub || !sub->is_object()) return error_response(Status::invalid("/subscription", "is required: an object"), req);
   notify::Device d;
-  const auto& so = sub->get_object();
   std::vector<FieldError> errs;
-  for (auto st : {json::get_string(so, "endpoint", d.endpoint, true, "/subscription")})
+  auto collect = [&](Status st) {
     for (auto& f : st.fields()) errs.push_back(f);
-  if (auto* keys = so.if_contains("keys"); keys && keys->is_object()) {
-    for (auto st : {json::get_string(keys->get_object(), "p256dh", d.p256dh, true, "/subscription/keys"),
-                    json::get_string(keys->get_object(), "auth", d.auth, true, "/subscription/keys")})
-      for (auto& f : st.fields()) errs.push_back(f);
+  };
+  collect(json::get_string(*o, "kind", d.kind, false));
+  providers::PushMessage probe;
+  probe.title = "check";
+  std::string field_prefix = "/token";  // where the push channel's "/to/token" errors point
+  if (d.kind == "webpush") {
+    auto* sub = o->if_contains("subscription");
+    if (!sub || !sub->is_object())
+      return error_response(Status::invalid("/subscription", "is required: an object"), req);
+    const auto& so = sub->get_object();
+    collect(json::get_string(so, "endpoint", d.endpoint, true, "/subscription"));
+    if (auto* keys = so.if_contains("keys"); keys && keys->is_object()) {
+      collect(json::get_string(keys->get_object(), "p256dh", d.p256dh, true, "/subscription/keys"));
+      collect(json::get_string(keys->get_object(), "auth", d.auth, true, "/subscription/keys"));
+    } else {
+      errs.push_back({"/subscription/keys", "is required: {p256dh, auth}"});
+    }
+    probe.to = providers::WebPushSubscription{d.endpoint, d.p256dh, d.auth};
+    field_prefix = "/subscription";
+  } else if (d.kind == "fcm" || d.kind == "apns") {
+    collect(json::get_string(*o, "token", d.endpoint, true));
+    if (d.kind == "apns") {
+      collect(json::get_string(*o, "topic", d.topic, true));
+      collect(json::get_bool(*o, "sandbox", d.sandbox, false));
+      probe.to = providers::ApnsToken{d.endpoint, d.topic, d.sandbox};
+    } else {
+      probe.to = providers::FcmToken{d.endpoint};
+    }
+    field_prefix = "";
   } else {
-    errs.push_back({"/subscription/keys", "is required: {p256dh, auth}"});
+    errs.push_back({"/kind", "must be webpush, fcm or apns"});
   }
   if (!errs.empty()) return error_response(Status::invalid(std::move(errs)), req);
-  // The push channel's own checks (https endpoint, a P-256 point, 16-byte auth).
-  providers::PushMessage probe;
-  probe.to = providers::WebPushSubscription{d.endpoint, d.p256dh, d.auth};
-  probe.title = "check";
+  // The push channel's own checks (https endpoint, key sizes, token format).
   if (Status st = providers::PushKind::prepare(probe, *s.config); !st) {
     std::vector<FieldError> named;
     for (auto f : st.fields()) {
-      if (f.field.rfind("/to", 0) == 0) f.field = "/subscription" + f.field.substr(3);
+      if (f.field.rfind("/to", 0) == 0) f.field = field_prefix + f.field.substr(3);
       named.push_back(std::move(f));
     }
     return error_response(named.empty() ? st : Status::invalid(std::move(named)), req);

@@ -77,12 +77,19 @@ Result<std::string> Service::Impl::deliver_push(const jobs::Claimed& job, const 
                                                 const std::string& user, const std::string& title,
                                                 const std::string& body, const std::string& data,
                                                 const Finish& finish, int64_t& sending_at) {
-  std::vector<std::pair<std::string, providers::WebPushSubscription>> targets;
+  std::vector<std::pair<std::string, providers::PushTarget>> targets;
   SB_TRY(db.read([&](store::Tx& tx) -> Status {
-    SB_ASSIGN(auto rows, tx.query("SELECT id, endpoint, p256dh, auth FROM notify_devices WHERE user_id = $1 AND "
-                                  "kind = 'webpush'",
+    SB_ASSIGN(auto rows, tx.query("SELECT id, kind, endpoint, p256dh, auth, topic, sandbox FROM notify_devices WHERE "
+                                  "user_id = $1",
                                   {user}));
-    for (auto& r : rows) targets.push_back({r.text_at(0), {r.text_at(1), r.text_at(2), r.text_at(3)}});
+    for (auto& r : rows) {
+      const std::string kind = r.text_at(1);
+      if (kind == "fcm") targets.push_back({r.text_at(0), providers::FcmToken{r.text_at(2)}});
+      else if (kind == "apns")
+        targets.push_back({r.text_at(0), providers::ApnsToken{r.text_at(2), r.text_at(5), r.int_at(6) != 0}});
+      else
+        targets.push_back({r.text_at(0), providers::WebPushSubscription{r.text_at(2), r.text_at(3), r.text_at(4)}});
+    }
     return {};
   }));
   if (targets.empty()) {
@@ -93,9 +100,9 @@ Result<std::string> Service::Impl::deliver_push(const jobs::Claimed& job, const 
   std::string provider, error;
   bool retry = false;
   std::vector<std::string> gone;
-  for (auto& [device, sub] : targets) {
+  for (auto& [device, target] : targets) {
     providers::PushMessage m;
-    m.to = sub;
+    m.to = target;
     m.title = title;
     m.body = body;
     m.data = data;

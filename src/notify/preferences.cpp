@@ -112,7 +112,8 @@ Status Service::mark_read(std::string_view user_id, std::string_view item_id) {
 }
 
 Result<Device> Service::add_device(std::string_view user_id, Device d) {
-  if (d.kind != "webpush") return Status::invalid("/kind", "must be webpush");
+  if (d.kind != "webpush" && d.kind != "fcm" && d.kind != "apns")
+    return Status::invalid("/kind", "must be webpush, fcm or apns");
   d.created_ms = impl_->clock.now_ms();
   std::string user(user_id);
   SB_TRY(impl_->db.write([&](store::Tx& tx) -> Status {
@@ -120,14 +121,16 @@ Result<Device> Service::add_device(std::string_view user_id, Device d) {
                                    {user, d.endpoint}));
     if (!known.empty()) {  // the browser re-subscribed: new keys, same device
       d.id = known[0].text_at(0);
-      return tx.exec("UPDATE notify_devices SET p256dh = $1, auth = $2 WHERE id = $3", {d.p256dh, d.auth, d.id})
+      return tx
+          .exec("UPDATE notify_devices SET p256dh = $1, auth = $2, topic = $3, sandbox = $4 WHERE id = $5",
+                {d.p256dh, d.auth, d.topic, static_cast<int64_t>(d.sandbox), d.id})
           .status();
     }
     d.id = new_uuid_v7(impl_->clock);
     return tx
-        .exec("INSERT INTO notify_devices (id, user_id, kind, endpoint, p256dh, auth, created_ms) VALUES ($1, $2, $3, "
-              "$4, $5, $6, $7)",
-              {d.id, user, d.kind, d.endpoint, d.p256dh, d.auth, d.created_ms})
+        .exec("INSERT INTO notify_devices (id, user_id, kind, endpoint, p256dh, auth, created_ms, topic, sandbox) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+              {d.id, user, d.kind, d.endpoint, d.p256dh, d.auth, d.created_ms, d.topic, static_cast<int64_t>(d.sandbox)})
         .status();
   }));
   return d;
@@ -136,10 +139,12 @@ Result<Device> Service::add_device(std::string_view user_id, Device d) {
 Result<std::vector<Device>> Service::devices(std::string_view user_id) {
   std::vector<Device> out;
   SB_TRY(impl_->db.read([&](store::Tx& tx) -> Status {
-    SB_ASSIGN(auto rows, tx.query("SELECT id, kind, endpoint, p256dh, auth, created_ms FROM notify_devices WHERE "
-                                  "user_id = $1 ORDER BY id",
+    SB_ASSIGN(auto rows, tx.query("SELECT id, kind, endpoint, p256dh, auth, created_ms, topic, sandbox FROM "
+                                  "notify_devices WHERE user_id = $1 ORDER BY id",
                                   {std::string(user_id)}));
-    for (auto& r : rows) out.push_back({r.text_at(0), r.text_at(1), r.text_at(2), r.text_at(3), r.text_at(4), r.int_at(5)});
+    for (auto& r : rows)
+      out.push_back({r.text_at(0), r.text_at(1), r.text_at(2), r.text_at(3), r.text_at(4), r.int_at(5), r.text_at(6),
+                     r.int_at(7) != 0});
     return {};
   }));
   return out;

@@ -130,15 +130,17 @@ struct Stats {
   std::map<int64_t, Counts> by_hour;  // hour start (Unix ms) -> deliveries of notifications created then
 };
 
-// A push target of a user: a Web Push subscription (FCM and APNs tokens to
-// come). A push service's "gone" answer removes it.
+// A push target of a user: a Web Push subscription, an FCM token or an APNs
+// token. A push service's "gone" answer removes it.
 struct Device {
   std::string id;
-  std::string kind = "webpush";
-  std::string endpoint;
-  std::string p256dh;
-  std::string auth;
+  std::string kind = "webpush";  // webpush | fcm | apns
+  std::string endpoint;          // the Web Push endpoint, or the FCM/APNs device token
+  std::string p256dh;            // webpush
+  std::string auth;              // webpush
   int64_t created_ms = 0;
+  std::string topic;             // apns: the app's bundle id
+  bool sandbox = false;          // apns: a development build's token
 };
 
 // Where a user is reached: filled by whoever owns users (identity).

@@ -116,6 +116,12 @@ TEST(NotifyE2E, RuleSendsAWelcomeEmailAndUsersControlTheirInbox) {
     return n.status == 200 && bj::parse(n.body).at("deliveries").at(0).at("status").as_string() == "sent";
   }));
   EXPECT_EQ(bj::parse(me("GET", "/v1/me/devices").body).at("devices").as_array().size(), 1u);
+  auto notopic = me("POST", "/v1/me/devices", R"({"kind":"apns","token":"a1b2c3d4"})");
+  EXPECT_EQ(notopic.status, 400);
+  EXPECT_NE(notopic.body.find("/topic"), std::string::npos) << notopic.body;
+  auto fcm = me("POST", "/v1/me/devices", R"({"kind":"fcm","token":"fcm-device-token-1"})");
+  ASSERT_EQ(fcm.status, 201) << fcm.body;
+  EXPECT_FALSE(bj::parse(fcm.body).as_object().contains("endpoint")) << "device tokens are not echoed";
 
   auto badtz = me("PUT", "/v1/me/preferences", R"({"quiet_hours":{"start":"22:00","end":"07:00","time_zone":"Mars/Olympus"}})");
   EXPECT_EQ(badtz.status, 400);

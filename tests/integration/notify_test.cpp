@@ -69,8 +69,9 @@ class CapturePush final : public providers::PushSender {
  public:
   explicit CapturePush(std::vector<providers::PushMessage>& out, std::mutex& mu) : out_(out), mu_(mu) {}
   Result<std::string> send(const providers::PushMessage& m) override {
-    const auto& sub = std::get<providers::WebPushSubscription>(m.to);
-    if (sub.endpoint.find("gone") != std::string::npos) return Status::not_found("subscription gone");
+    if (const auto* sub = std::get_if<providers::WebPushSubscription>(&m.to);
+        sub && sub->endpoint.find("gone") != std::string::npos)
+      return Status::not_found("subscription gone");
     std::lock_guard lock(mu_);
     out_.push_back(m);
     return std::string("push-1");
@@ -307,6 +308,24 @@ TEST_P(NotifyTest, PushGoesToEveryDeviceAndAGoneOneIsRemoved) {
   auto left = service->devices("u1");
   ASSERT_EQ(left->size(), 1u) << "the push service said the other is gone";
   EXPECT_EQ((*left)[0].endpoint, "https://push.example/ok");
+
+  // FCM and APNs devices of the same user get it too, each as its own target kind.
+  notify::Device fcm{"", "fcm", "fcm-token-1", "", "", 0};
+  notify::Device apns{"", "apns", std::string(64, 'a'), "", "", 0, "com.example.app", true};
+  ASSERT_TRUE(service->add_device("u1", fcm).ok());
+  ASSERT_TRUE(service->add_device("u1", apns).ok());
+  auto again = service->send({"u1", "ping", R"({"who":"Ann"})", {}, false, "", ""});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(settled(again->id).deliveries[0].status, "sent");
+  std::lock_guard lock(captured.mu);
+  ASSERT_EQ(pushes.size(), 4u);
+  int fcms = 0, apnss = 0;
+  for (auto& p : pushes) {
+    if (auto* f = std::get_if<providers::FcmToken>(&p.to)) fcms += f->token == "fcm-token-1";
+    if (auto* a = std::get_if<providers::ApnsToken>(&p.to)) apnss += a->topic == "com.example.app" && a->sandbox;
+  }
+  EXPECT_EQ(fcms, 1);
+  EXPECT_EQ(apnss, 1);
 }
 
 TEST_P(NotifyTest, QuietHoursDeferUntilTheWindowEndsInTheUsersTimeZone) {
