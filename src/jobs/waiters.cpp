@@ -84,6 +84,11 @@ size_t Waiters::parked() {
   return n;
 }
 
+bool Waiters::closed() {
+  std::lock_guard lock(mu_);
+  return closed_;
+}
+
 void Waiters::close() {
   std::vector<std::shared_ptr<Parked>> all;
   {

@@ -39,6 +39,7 @@ class Waiters {
   // remaining deadline (INT64_MAX if none).
   int64_t expire(int64_t now_steady_ms);
   size_t parked();
+  bool closed();
   // Answers every parked long-poll (woken = false) and refuses new parks.
   void close();
 

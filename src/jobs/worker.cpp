@@ -104,6 +104,11 @@ class InProcessWorker final : public Taker, public std::enable_shared_from_this<
       opt.max = static_cast<int>(want);
       auto jobs = queue_.claim(name_, opt);
       if (!jobs.ok() || jobs->empty()) {
+        if (impl_.waiters.closed()) {  // the queue stopped first: claim nothing more, wait for stop()
+          std::unique_lock lock(mu_);
+          room_.wait(lock, [&] { return stopping_; });
+          return;
+        }
         impl_.waiters.wait(name_, seen, kIdleRecheckMs);
         continue;
       }
