@@ -42,7 +42,20 @@ Service::Impl::Impl(store::Db& db_, events::EventLog& events_, jobs::Queue& queu
       recipients(std::move(recipients_)),
       clock(clock_),
       options(std::move(options_)),
-      metrics_registry(metrics) {
+      metrics_registry(metrics),
+      sender(
+          db_,
+          [this](store::Tx& tx, std::vector<SendRequest*>& items) -> Result<std::vector<SendOutcome>> {
+            std::vector<SendOutcome> out(items.size());
+            for (size_t i = 0; i < items.size(); ++i) {
+              auto n = send_in(tx, *items[i]);
+              if (n.ok()) out[i].notification = std::move(*n);
+              else if (n.status().code() == Code::kInvalidArgument) out[i].status = n.status();  // refused before writing
+              else return n.status();  // the group is retried one send at a time
+            }
+            return out;
+          },
+          store::CoalescingOptions{256, 8, std::chrono::microseconds(300)}) {
   if (metrics)
     send_latency = &metrics->histogram("sb_notify_send_latency_seconds",
                                        "From the send to the provider accepting a delivery.");
@@ -197,21 +210,12 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r) {
 }
 
 void Service::send_async(SendRequest request, SendDone done) {
-  struct State {
-    SendRequest request;
-    Result<Notification> out = Status::internal("not sent");
-    SendDone done;
-  };
-  auto st = std::make_shared<State>(State{std::move(request), Status::internal("not sent"), std::move(done)});
-  impl_->db.write_async(
-      [this, st](store::Tx& tx) -> Status {
-        st->out = impl_->send_in(tx, st->request);
-        return st->out.ok() ? Status() : st->out.status();
-      },
-      [st](Status s) {
-        if (!s) return st->done(s);
-        st->done(std::move(st->out));
-      });
+  impl_->sender.submit(std::move(request), 1, [done = std::move(done)](Result<std::vector<SendOutcome>> r) {
+    if (!r.ok()) return done(r.status());
+    SendOutcome& o = r->front();
+    if (!o.status) return done(o.status);
+    done(std::move(o.notification));
+  });
 }
 
 Result<Notification> Service::send(SendRequest request) {

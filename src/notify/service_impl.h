@@ -8,6 +8,7 @@
 #include "core/metrics.h"
 #include "jobs/queue.h"
 #include "notify/service.h"
+#include "store/coalescing_writer.h"
 #include "store/db.h"
 
 namespace sb::events { struct EventType; }
@@ -19,6 +20,13 @@ inline std::string queue_for(std::string_view channel) { return "notify." + std:
 // One timeline entry as stored: {"status","at_ms","provider","detail"}.
 std::string timeline_entry(const std::string& status, int64_t at_ms, const std::string& provider,
                            const std::string& detail);
+
+// One send through the coalescing writer, and what came of it: a refusal
+// (InvalidArgument) is the send's own answer and does not fail the group.
+struct SendOutcome {
+  Status status;
+  Notification notification;
+};
 
 struct Service::Impl {
   Impl(store::Db& db, events::EventLog& events, jobs::Queue& queue, providers::Messaging& messaging,
@@ -56,6 +64,9 @@ struct Service::Impl {
   metrics::Registry* metrics_registry;
   metrics::Histogram* send_latency = nullptr;  // created -> provider accepted
   std::vector<std::unique_ptr<jobs::Worker>> workers;
+  // Concurrent sends are written together, one callback per group (last: it
+  // calls send_in, which uses the members above).
+  store::CoalescingWriter<SendRequest, SendOutcome> sender;
 };
 
 }  // namespace sb::notify
