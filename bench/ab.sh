@@ -13,8 +13,8 @@ KEY="sbk_ab_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 SB_PID=""
 cleanup() { [ -n "$SB_PID" ] && kill "$SB_PID" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_http() { for _ in $(seq 1 200); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 rps() { awk '/Requests\/sec/ {print $2}'; }
 start() {  # $1 binary, $2 dir
   PORT=$(free_port); mkdir -p "$2"

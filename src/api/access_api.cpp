@@ -56,12 +56,6 @@ Status read_role_fields(const bj::object& o, access::Role& role) {
   return {};
 }
 
-Result<bj::object> object_body(const http::Request& req) {
-  SB_ASSIGN(auto body, json_body(req));
-  if (!body.is_object()) return Status::invalid("body", "must be a JSON object");
-  return std::move(body.get_object());
-}
-
 http::Response user_view(const AccessDeps& s, http::Request& req, const std::string& user) {
   auto perms = s.access->effective(user);
   if (!perms.ok()) return error_response(perms.status(), req);

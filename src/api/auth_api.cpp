@@ -110,11 +110,6 @@ std::optional<Response> needs_recent_sign_in(const IdentityDeps& s, const Reques
                         req);
 }
 
-// Routes for the caller's own account need a user, not an admin key.
-std::optional<Response> needs_user(const Request& req) {
-  if (!req.user_id.empty()) return std::nullopt;
-  return error_response(Status::permission_denied("this route acts on a user account; sign in as a user"), req);
-}
 
 
 }  // namespace

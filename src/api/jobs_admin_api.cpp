@@ -43,10 +43,9 @@ http::Response get_queue(const JobsDeps& s, http::Request& req) {
 
 // PATCH: the fields given change, the others stay.
 http::Response patch_queue(const JobsDeps& s, http::Request& req) {
-  auto body = json_body(req);
+  auto body = object_body(req);
   if (!body.ok()) return error_response(body.status(), req);
-  if (!body->is_object()) return error_response(Status::invalid("body", "must be a JSON object"), req);
-  const auto& o = body->get_object();
+  const auto& o = *body;
   auto info = s.queue->info(queue_of(req));
   if (!info.ok()) return error_response(info.status(), req);
   jobs::QueueSettings set = info->settings;
@@ -145,10 +144,9 @@ http::Response list_schedules(const JobsDeps& s, http::Request& req) {
 // PUT /v1/queues/{queue}/schedules/{name}
 // {"cron":"0 9 * * MON-FRI","tz":"Europe/Berlin" | "every_ms":60000, "job":{"payload":…,"priority":…}}
 http::Response put_schedule(const JobsDeps& s, http::Request& req) {
-  auto body = json_body(req);
+  auto body = object_body(req);
   if (!body.ok()) return error_response(body.status(), req);
-  if (!body->is_object()) return error_response(Status::invalid("body", "must be a JSON object"), req);
-  const auto& o = body->get_object();
+  const auto& o = *body;
   jobs::Schedule sc;
   sc.queue = queue_of(req);
   sc.name = req.params.at("name");

@@ -76,12 +76,6 @@ http::Response payload_too_large(const http::Request& req, size_t max) {
                        req.request_id);
 }
 
-Result<bj::object> object_body(const http::Request& req) {
-  SB_ASSIGN(auto body, json_body(req));
-  if (!body.is_object()) return Status::invalid("body", "must be a JSON object");
-  return std::move(body.get_object());
-}
-
 const std::string& queue_of(const http::Request& req) { return req.params.at("queue"); }
 
 // The lease of an ack/nack/extend/progress body (required).

@@ -19,6 +19,17 @@ Result<boost::json::value> json_body(const http::Request& req, boost::json::stor
   return json::parse(req.body, json::kMaxDepth, std::move(sp));
 }
 
+Result<boost::json::object> object_body(const http::Request& req) {
+  SB_ASSIGN(auto body, json_body(req));
+  if (!body.is_object()) return Status::invalid("body", "must be a JSON object");
+  return std::move(body.get_object());
+}
+
+std::optional<http::Response> needs_user(const http::Request& req) {
+  if (!req.user_id.empty()) return std::nullopt;
+  return error_response(Status::permission_denied("this route acts on a user account; sign in as a user"), req);
+}
+
 http::Response json_response(int status, const boost::json::value& v) {
   return http::Response::json(status, boost::json::serialize(v));
 }

@@ -32,17 +32,6 @@ using http::Response;
 
 namespace {
 
-Result<bj::object> object_body(const Request& req) {
-  SB_ASSIGN(auto body, json_body(req));
-  if (!body.is_object()) return Status::invalid("body", "must be a JSON object");
-  return std::move(body.get_object());
-}
-
-std::optional<Response> needs_user(const Request& req) {
-  if (!req.user_id.empty()) return std::nullopt;
-  return error_response(Status::permission_denied("this route acts on a user account; sign in as a user"), req);
-}
-
 bj::object notification_json(const notify::Notification& n) {
   bj::array deliveries;
   for (auto& d : n.deliveries) {

@@ -83,22 +83,29 @@ Status Queue::tick() {
   keep(m.recover_expired(now));
   keep(m.enqueue_due_schedules(now));
   keep(m.apply_retention(now));
-  m.waiters.expire(m.clock.steady_ms());
+  m.wake_due();
+  return first;
+}
+
+int64_t Queue::Impl::wake_due() {
+  const int64_t steady = clock.steady_ms(), now = clock.now_ms();
+  int64_t nearest = waiters.expire(steady);  // long-polls whose wait ended
   // Delayed jobs that came due: wake whoever waits for their queue.
   std::vector<std::string> due_now;
   {
-    std::lock_guard lock(m.mu);
-    for (auto it = m.due.begin(); it != m.due.end();) {
+    std::lock_guard lock(mu);
+    for (auto it = due.begin(); it != due.end();) {
       if (it->second <= now) {
         due_now.push_back(it->first);
-        it = m.due.erase(it);
+        it = due.erase(it);
       } else {
+        nearest = std::min(nearest, steady + (it->second - now));
         ++it;
       }
     }
   }
-  for (auto& q : due_now) m.made_ready(q, SIZE_MAX);
-  return first;
+  for (auto& q : due_now) made_ready(q, SIZE_MAX);
+  return nearest;
 }
 
 void Queue::Impl::timer_loop(int64_t every_ms) {
@@ -109,31 +116,12 @@ void Queue::Impl::timer_loop(int64_t every_ms) {
   std::unique_lock lock(timer_mu);
   while (!timer_stop) {
     lock.unlock();
-    int64_t steady = clock.steady_ms();
-    int64_t wake = next_tick;
-    if (steady >= next_tick) {
+    if (clock.steady_ms() >= next_tick) {
       if (Status s = owner->tick(); !s) spdlog::warn("jobs tick: {}", s.message());
       waiters.notify_all_queues();  // other instances' jobs
-      next_tick = steady + every_ms;
-      wake = next_tick;
-    } else {
-      wake = std::min(wake, waiters.expire(steady));
-      int64_t now = clock.now_ms();
-      std::vector<std::string> due_now;
-      {
-        std::lock_guard g(mu);
-        for (auto it = due.begin(); it != due.end();) {
-          if (it->second <= now) {
-            due_now.push_back(it->first);
-            it = due.erase(it);
-          } else {
-            wake = std::min(wake, steady + (it->second - now));
-            ++it;
-          }
-        }
-      }
-      for (auto& q : due_now) made_ready(q, SIZE_MAX);
+      next_tick = clock.steady_ms() + every_ms;
     }
+    int64_t wake = std::min(next_tick, wake_due());
     lock.lock();
     if (timer_stop) break;
     int64_t sleep = std::clamp<int64_t>(wake - clock.steady_ms(), 1, every_ms);

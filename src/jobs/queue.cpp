@@ -69,6 +69,16 @@ Status check_job(const NewJob& j, size_t max_payload, const std::string& at) {
 }
 }  // namespace
 
+namespace {
+// The queue name, then each job; a batch's errors name "/<i>/<field>".
+Status check_jobs(std::string_view queue, const std::vector<NewJob>& jobs, size_t max_payload) {
+  SB_TRY(Queue::check_name(queue));
+  for (size_t i = 0; i < jobs.size(); ++i)
+    SB_TRY(check_job(jobs[i], max_payload, jobs.size() > 1 ? "/" + std::to_string(i) + "/" : "/"));
+  return {};
+}
+}  // namespace
+
 std::string_view state_name(State s) {
   switch (s) {
     case State::kWaiting: return "waiting";
@@ -359,19 +369,12 @@ Queue::Queue(store::Db& db, events::EventLog& events, const Clock& clock, QueueO
 Queue::~Queue() { stop(); }
 
 Result<std::vector<Enqueued>> Queue::enqueue(store::Tx& tx, std::string_view queue, std::vector<NewJob> jobs) {
-  SB_TRY(check_name(queue));
-  for (size_t i = 0; i < jobs.size(); ++i)
-    SB_TRY(check_job(jobs[i], impl_->options.max_payload_bytes, jobs.size() > 1 ? "/" + std::to_string(i) + "/" : "/"));
+  SB_TRY(check_jobs(queue, jobs, impl_->options.max_payload_bytes));
   return impl_->insert(tx, std::string(queue), jobs);
 }
 
 void Queue::enqueue_async(std::string queue, std::vector<NewJob> jobs, EnqueueDone done) {
-  if (Status st = check_name(queue); !st) return done(st);
-  for (size_t i = 0; i < jobs.size(); ++i)
-    if (Status st = check_job(jobs[i], impl_->options.max_payload_bytes,
-                              jobs.size() > 1 ? "/" + std::to_string(i) + "/" : "/");
-        !st)
-      return done(st);
+  if (Status st = check_jobs(queue, jobs, impl_->options.max_payload_bytes); !st) return done(st);
   if (jobs.empty()) return done(std::vector<Enqueued>{});
   size_t n = jobs.size();
   impl_->enqueuer.submit(EnqueueItem{std::move(queue), std::move(jobs)}, n, std::move(done));

@@ -81,6 +81,9 @@ struct Queue::Impl {
   Status recover_expired(int64_t now);
   Status enqueue_due_schedules(int64_t now);
   Status apply_retention(int64_t now);
+  // Answers long-polls whose wait ended and wakes queues whose delayed jobs
+  // came due; returns the nearest next such moment (steady ms).
+  int64_t wake_due();
   void timer_loop(int64_t every_ms);
 
   Queue* owner = nullptr;  // for the timer's tick()

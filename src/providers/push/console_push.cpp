@@ -7,12 +7,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
-#include <filesystem>
-#include <fstream>
-#include <mutex>
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "providers/outbox.h"
 #include "providers/push/push.h"
 #include "providers/registry.h"
 #include "providers/sender.h"
@@ -26,11 +24,6 @@ class ConsolePush final : public PushSender {
 
   Result<std::string> send(const PushMessage& m) override {
     std::string id = new_uuid_v7(*env_.clock);
-    namespace fs = std::filesystem;
-    fs::path dir = fs::path(env_.outbox_dir());
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return Status::unavailable("console: cannot create " + dir.string() + ": " + ec.message());
     std::string origin;
     boost::json::object line{{"id", id}, {"time", format_rfc3339(env_.clock->now_ms())}};
     if (const auto* s = std::get_if<WebPushSubscription>(&m.to)) {
@@ -49,15 +42,8 @@ class ConsolePush final : public PushSender {
     line["ttl"] = m.ttl.value_or(0);
     if (!m.urgency.empty()) line["urgency"] = m.urgency;
     if (!m.topic.empty()) line["topic"] = m.topic;
-    {
-      // One writer at a time so concurrent sends never interleave within a line.
-      static std::mutex file_mu;
-      std::lock_guard lock(file_mu);
-      std::ofstream out(dir / "push.log", std::ios::app | std::ios::binary);
-      out << boost::json::serialize(line) << '\n';
-      if (!out) return Status::unavailable("console: cannot append to " + (dir / "push.log").string());
-    }
-    spdlog::info("push via console: to={} id={} file={}", origin, id, (dir / "push.log").string());
+    SB_TRY(append_outbox_line(env_, "push.log", line));
+    spdlog::info("push via console: to={} id={} file={}", origin, id, env_.outbox_dir() + "/push.log");
     return id;
   }
 

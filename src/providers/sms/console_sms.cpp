@@ -4,12 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
-#include <filesystem>
-#include <fstream>
-#include <mutex>
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "providers/outbox.h"
 #include "providers/registry.h"
 #include "providers/sender.h"
 
@@ -22,23 +20,11 @@ class ConsoleSms final : public SmsSender {
 
   Result<std::string> send(const SmsMessage& m) override {
     std::string id = new_uuid_v7(*env_.clock);
-    namespace fs = std::filesystem;
-    fs::path dir = fs::path(env_.outbox_dir());
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return Status::unavailable("console: cannot create " + dir.string() + ": " + ec.message());
     boost::json::object line{{"id", id},        {"time", format_rfc3339(env_.clock->now_ms())},
                              {"to", m.to},      {"from", m.from},
                              {"body", m.body}};
-    {
-      // One writer at a time so concurrent sends never interleave within a line.
-      static std::mutex file_mu;
-      std::lock_guard lock(file_mu);
-      std::ofstream out(dir / "sms.log", std::ios::app | std::ios::binary);
-      out << boost::json::serialize(line) << '\n';
-      if (!out) return Status::unavailable("console: cannot append to " + (dir / "sms.log").string());
-    }
-    spdlog::info("sms via console: to={} id={} file={}", m.to, id, (dir / "sms.log").string());
+    SB_TRY(append_outbox_line(env_, "sms.log", line));
+    spdlog::info("sms via console: to={} id={} file={}", m.to, id, env_.outbox_dir() + "/sms.log");
     return id;
   }
 
