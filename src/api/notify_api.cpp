@@ -436,7 +436,9 @@ Response mark_read(const NotifyDeps& s, Request& req) {
 NotifyComponent::NotifyComponent(Kernel& kernel, JobsComponent& jobs, MessagingComponent& messaging,
                                  IdentityComponent& identity)
     : Component("notify"), kernel_(kernel), jobs_(jobs), messaging_(messaging), identity_(identity) {}
-NotifyComponent::~NotifyComponent() = default;
+NotifyComponent::~NotifyComponent() {
+  if (caps_watch_) kernel_.config.unwatch(caps_watch_);
+}
 
 void NotifyComponent::declare(Declarations& d) {
   using namespace notify_keys;
@@ -455,9 +457,17 @@ Status NotifyComponent::init() {
   opt.max_attempts = static_cast<int>(cfg.get(kMaxAttempts));
   opt.backoff_ms = cfg.get(kBackoffMs);
   opt.workers = static_cast<int>(cfg.get(kWorkers));
-  opt.caps = [&cfg] {
+  auto load_caps = [this, &cfg] {
     auto caps = notify::parse_caps(cfg.get(kCaps));  // checked when set: parses
-    return caps.ok() ? *caps : std::vector<notify::Cap>{};
+    auto parsed = std::make_shared<const std::vector<notify::Cap>>(caps.ok() ? *caps : std::vector<notify::Cap>{});
+    std::lock_guard lock(caps_mu_);
+    caps_ = std::move(parsed);
+  };
+  load_caps();
+  caps_watch_ = cfg.watch(kCaps.name(), [load_caps](const std::string&) { load_caps(); });
+  opt.caps = [this] {
+    std::lock_guard lock(caps_mu_);
+    return *caps_;
   };
   identity::AuthService* users = &identity_.auth();
   auto lookup = [users](const std::string& id) -> Result<notify::Recipient> {
@@ -540,6 +550,7 @@ void NotifyComponent::stop() {
   cv_.notify_all();
   if (rules_.joinable()) rules_.join();
   if (listener_) kernel_.events->remove_listener(listener_);
+
   listener_ = 0;
   if (service_) service_->stop();
 }

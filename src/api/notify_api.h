@@ -91,6 +91,10 @@ class NotifyComponent final : public Component {
   bool woken_ = false;     // guarded by mu_
   uint64_t listener_ = 0;
   std::thread rules_;
+  // notify.caps parsed once per change, not per send (the watch replaces it).
+  std::mutex caps_mu_;
+  std::shared_ptr<const std::vector<notify::Cap>> caps_;  // guarded by caps_mu_
+  uint64_t caps_watch_ = 0;
 };
 
 }  // namespace sb::api

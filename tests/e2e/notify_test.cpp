@@ -144,6 +144,17 @@ TEST(NotifyE2E, RuleSendsAWelcomeEmailAndUsersControlTheirInbox) {
   EXPECT_EQ(stats.at("by_channel").at("in_app").at("sent").as_int64(), 1);
   EXPECT_EQ(stats.at("success_rate").as_double(), 1.0);
   EXPECT_EQ(admin("GET", "/v1/notifications/stats?window=soon").status, 400);
+  // A cap set at runtime applies to the next send.
+  ASSERT_EQ(admin("PUT", "/v1/notifications/templates/capped/in_app", R"({"body":"hi"})").status, 200);
+  ASSERT_EQ(admin("PUT", "/v1/config/notify.caps",
+                  R"({"value":[{"channel":"in_app","type":"capped","max":1,"window_ms":3600000,"over":"drop"}]})")
+                .status,
+            200);
+  auto cap1 = admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"capped"})");
+  auto cap2 = admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"capped"})");
+  EXPECT_EQ(bj::parse(cap1.body).at("deliveries").at(0).at("status").as_string(), "queued");
+  EXPECT_EQ(bj::parse(cap2.body).at("deliveries").at(0).at("status").as_string(), "suppressed") << cap2.body;
+  EXPECT_EQ(admin("PUT", "/v1/config/notify.caps", R"({"value":[{"channel":"fax"}]})").status, 400);
   EXPECT_EQ(admin("POST", "/v1/notifications", R"({"user_id":"nobody","type":"comment"})").status, 400);
   EXPECT_EQ(admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"nope"})").status, 400);
   EXPECT_EQ(me("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"comment"})").status, 403);
