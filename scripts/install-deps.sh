@@ -21,7 +21,7 @@ test_pkgs=(
   postgresql-15 python3 python3-aiosmtpd prometheus curl oathtool
   json-schema-test-suite  # the official JSON Schema cases our app.* validator is checked against
 )
-bench_pkgs=( nginx-light wrk redis-server )
+bench_pkgs=( nginx-light wrk redis-server sqlite3 )  # sqlite3: bench/notify.sh reads delivery timelines
 
 bench=false
 if [[ "${1:-}" == "--bench" ]]; then bench=true; fi

@@ -4,6 +4,7 @@
 #include <future>
 
 #include "core/metrics.h"
+#include "core/wake_batch.h"
 #include "store/db.h"
 
 namespace sb::events {
@@ -250,8 +251,16 @@ void EventLog::advance_head(int64_t seq) {
   int64_t cur = head_.load();
   while (seq > cur && !head_.compare_exchange_weak(cur, seq)) {}
   if (seq <= cur) return;
-  std::lock_guard lock(mu_);
-  for (auto& [_, fn] : listeners_) fn(seq);
+  // A group commit appends for many writers (each delivery's record, each
+  // publish): the listeners hear once, of the newest head, when the commit's
+  // wakes run (core/wake_batch.h), not once per append.
+  if (telling_.exchange(true)) return;
+  WakeBatch::run_or_defer([this] {
+    telling_.store(false);  // before reading head_: a later advance tells again
+    const int64_t head = head_.load();
+    std::lock_guard lock(mu_);
+    for (auto& [_, fn] : listeners_) fn(head);
+  });
 }
 
 uint64_t EventLog::add_listener(std::function<void(int64_t)> fn) {

@@ -84,6 +84,7 @@ class EventLog {
   metrics::Counter* appended_ = nullptr;
   metrics::Histogram* group_size_ = nullptr;  // events per coalesced publish write
   std::atomic<int64_t> head_{0};
+  std::atomic<bool> telling_{false};  // listeners are to hear of head_ when the commit's wakes run
   std::mutex mu_;
   uint64_t next_listener_ = 1;                                        // guarded by mu_
   std::map<uint64_t, std::function<void(int64_t)>> listeners_;  // guarded by mu_

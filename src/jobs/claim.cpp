@@ -222,6 +222,8 @@ Result<std::vector<Status>> Queue::Impl::ack_many_in(store::Tx& tx, const std::s
       at += n;
     }
   }
+  for (const auto& a : acks)
+    if (a.also) SB_TRY(a.also(tx));
   if (completed && done) tx.after_commit([this, done] { completed->inc(static_cast<double>(done)); });
   return out;
 }

@@ -84,6 +84,11 @@ struct Ack {
   std::string id;
   std::string lease;
   std::string result;  // JSON text; empty = none
+  // More to write in the ack's transaction: an in-process handler's record of
+  // what it did commits with the ack or not at all, in the same grouped write
+  // instead of a commit of its own that the handler's thread waits for.
+  // Written even when the ack itself finds the lease gone (the work was done).
+  std::function<Status(store::Tx&)> also;
 };
 
 struct JobError {
@@ -153,6 +158,12 @@ struct QueueOptions {
 // Returns the job's result (JSON text, may be empty) or an error (retried per
 // the job's policy).
 using Handler = std::function<Result<std::string>(const Claimed& job)>;
+// A handler's result plus writes that commit with its ack (Ack::also).
+struct Completion {
+  std::string result;
+  std::function<Status(store::Tx&)> also;
+};
+using CompletingHandler = std::function<Result<Completion>(const Claimed& job)>;
 
 class Worker;
 
@@ -198,6 +209,11 @@ class Queue {
   // until the Worker is destroyed (which finishes the jobs in hand).
   std::unique_ptr<Worker> work(std::string queue, int concurrency, Handler handler,
                                ClaimOptions options = {});
+  // The same, for a handler that records its outcome in the store: the
+  // record rides on the ack (Completion::also), so the handler's thread is
+  // free for the next job as soon as the work is done.
+  std::unique_ptr<Worker> work_completing(std::string queue, int concurrency, CompletingHandler handler,
+                                          ClaimOptions options = {});
 
   // In-process workers of this process for `queue`. A job enqueued in this
   // process is claimed for one of them that has free slots inside the

@@ -25,7 +25,7 @@ namespace {
 
 class InProcessWorker final : public Taker, public std::enable_shared_from_this<InProcessWorker> {
  public:
-  InProcessWorker(Queue& queue, Queue::Impl& impl, std::string name, int concurrency, Handler handler,
+  InProcessWorker(Queue& queue, Queue::Impl& impl, std::string name, int concurrency, CompletingHandler handler,
                   ClaimOptions options)
       : queue_(queue),
         impl_(impl),
@@ -131,7 +131,7 @@ class InProcessWorker final : public Taker, public std::enable_shared_from_this<
         ready_.pop_front();
         ++running_;
       }
-      Result<std::string> outcome = Status::internal("handler did not run");
+      Result<Completion> outcome = Status::internal("handler did not run");
       auto started = std::chrono::steady_clock::now();
       try {
         outcome = handler_(job);
@@ -146,7 +146,8 @@ class InProcessWorker final : public Taker, public std::enable_shared_from_this<
       {
         std::lock_guard lock(mu_);
         avg_ms_ = avg_ms_ < 0 ? ms : avg_ms_ * 0.95 + ms * 0.05;
-        if (outcome.ok()) acks_.push_back(Ack{std::move(job.id), std::move(job.lease), std::move(*outcome)});
+        if (outcome.ok())
+          acks_.push_back(Ack{std::move(job.id), std::move(job.lease), std::move(outcome->result), std::move(outcome->also)});
         --running_;
         wake_dispatcher = has_room();
       }
@@ -197,7 +198,7 @@ class InProcessWorker final : public Taker, public std::enable_shared_from_this<
   Queue::Impl& impl_;
   const std::string name_;
   const int concurrency_;
-  const Handler handler_;
+  const CompletingHandler handler_;
   const ClaimOptions options_;
   std::mutex mu_;
   std::condition_variable work_;   // runners: a job is ready, or drain_
@@ -229,6 +230,17 @@ class WorkerHandle final : public Worker {
 }  // namespace
 
 std::unique_ptr<Worker> Queue::work(std::string queue, int concurrency, Handler handler, ClaimOptions options) {
+  return work_completing(
+      std::move(queue), concurrency,
+      [handler = std::move(handler)](const Claimed& job) -> Result<Completion> {
+        SB_ASSIGN(auto result, handler(job));
+        return Completion{std::move(result), {}};
+      },
+      options);
+}
+
+std::unique_ptr<Worker> Queue::work_completing(std::string queue, int concurrency, CompletingHandler handler,
+                                               ClaimOptions options) {
   auto w = std::make_shared<InProcessWorker>(*this, *impl_, std::move(queue), concurrency, std::move(handler), options);
   w->start();
   return std::make_unique<WorkerHandle>(std::move(w));

@@ -60,23 +60,24 @@ std::string timeline_entry(const std::string& status, int64_t at_ms, const std::
 }
 
 Status Service::Impl::transition(store::Tx& tx, const std::string& delivery_id, const std::string& status,
-                                 const std::string& provider, const std::string& detail, int attempts, int64_t now) {
+                                 const std::string& provider, const std::string& detail, int attempts, int64_t now,
+                                 const std::string& earlier) {
   // Appends to the JSON array in place ("[...]" -> "[...,entry]").
   return tx
       .exec("UPDATE notify_deliveries SET status = $1, provider = $2, detail = $3, attempts = $4, updated_ms = $5, "
             "timeline = substr(timeline, 1, length(timeline) - 1) || CASE WHEN timeline = '[]' THEN '' ELSE ',' END "
             "|| $6 || ']' WHERE id = $7",
             {status, provider, detail, static_cast<int64_t>(attempts), now,
-             timeline_entry(status, now, provider, detail), delivery_id})
+             (earlier.empty() ? "" : earlier + ",") + timeline_entry(status, now, provider, detail), delivery_id})
       .status();
 }
 
 // Push goes to every device of the user; one that is gone is removed, and
 // the delivery is sent when any device took it.
-Result<std::string> Service::Impl::deliver_push(const jobs::Claimed& job, const std::string& id,
-                                                const std::string& user, const std::string& title,
-                                                const std::string& body, const std::string& data,
-                                                const Finish& finish, int64_t& sending_at) {
+Result<jobs::Completion> Service::Impl::deliver_push(const jobs::Claimed& job, const std::string& user,
+                                                     const std::string& title, const std::string& body,
+                                                     const std::string& data, const Outcome& outcome,
+                                                     int64_t& sending_at) {
   std::vector<std::pair<std::string, providers::PushTarget>> targets;
   SB_TRY(db.read([&](store::Tx& tx) -> Status {
     SB_ASSIGN(auto rows, tx.query("SELECT id, kind, endpoint, p256dh, auth, topic, sandbox FROM notify_devices WHERE "
@@ -92,10 +93,7 @@ Result<std::string> Service::Impl::deliver_push(const jobs::Claimed& job, const 
     }
     return {};
   }));
-  if (targets.empty()) {
-    SB_TRY(finish("suppressed", "", "the user has no push devices", nullptr));
-    return std::string();
-  }
+  if (targets.empty()) return jobs::Completion{"", outcome("suppressed", "", "the user has no push devices", nullptr)};
   sending_at = clock.now_ms();
   std::string provider, error;
   bool retry = false;
@@ -114,31 +112,27 @@ Result<std::string> Service::Impl::deliver_push(const jobs::Claimed& job, const 
       error = r.status().message();
     }
   }
-  if (!gone.empty()) {
-    SB_TRY(db.write([&](store::Tx& tx) -> Status {
+  // Devices the push services called gone are forgotten with the record.
+  auto with_gone = [gone](Record record) -> Record {
+    if (gone.empty()) return record;
+    return [gone, record = std::move(record)](store::Tx& tx) -> Status {
       for (auto& g : gone) SB_TRY(tx.exec("DELETE FROM notify_devices WHERE id = $1", {g}));
-      return {};
-    }));
-  }
-  if (!provider.empty()) {
-    SB_TRY(finish("sent", provider, error, &kNotificationSent));
-    return std::string();
-  }
-  if (gone.size() == targets.size()) {
-    SB_TRY(finish("suppressed", "", "every push device of the user is gone", nullptr));
-    return std::string();
-  }
+      return record(tx);
+    };
+  };
+  if (!provider.empty()) return jobs::Completion{"", with_gone(outcome("sent", provider, error, &kNotificationSent))};
+  if (gone.size() == targets.size())
+    return jobs::Completion{"", with_gone(outcome("suppressed", "", "every push device of the user is gone", nullptr))};
   if (retry && job.attempt < options.max_attempts) {
-    SB_TRY(finish("retrying", "", error, &kNotificationFailed));
+    SB_TRY(db.write(with_gone(outcome("retrying", "", error, &kNotificationFailed))));
     return Status::unavailable(error);
   }
-  SB_TRY(finish("dead", "", error, &kNotificationDead));
-  return std::string();
+  return jobs::Completion{"", with_gone(outcome("dead", "", error, &kNotificationDead))};
 }
 
-Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
+Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
   auto payload = json::parse(job.payload);
-  if (!payload.ok() || !payload->is_object() || !payload->as_object().contains("delivery")) return std::string();
+  if (!payload.ok() || !payload->is_object() || !payload->as_object().contains("delivery")) return jobs::Completion{};
   const std::string id(payload->as_object().at("delivery").as_string());
 
   Loaded d;
@@ -156,29 +150,27 @@ Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
   }));
   // A delivery already settled (a job delivered again after its ack was lost).
   if (d.status == "sent" || d.status == "delivered" || d.status == "dead" || d.status == "suppressed")
-    return std::string();
+    return jobs::Completion{};
 
   // "sending" is written with the outcome (its time is when the provider
-  // call began): one commit per attempt instead of two.
+  // call began): one write per attempt instead of two.
   int64_t sending_at = 0;
-  Finish finish = [&](const std::string& status, const std::string& provider, const std::string& detail,
-                      const events::EventType* event) -> Status {
-    return db.write([&](store::Tx& tx) -> Status {
+  Outcome outcome = [&](const std::string& status, const std::string& provider, const std::string& detail,
+                        const events::EventType* event) -> Record {
+    return [this, id, d, attempt = job.attempt, at = sending_at, status, provider, detail,
+            event](store::Tx& tx) -> Status {
       int64_t now = clock.now_ms();
-      if (sending_at) SB_TRY(transition(tx, id, "sending", "", "", job.attempt, sending_at));
-      SB_TRY(transition(tx, id, status, provider, detail, job.attempt, now));
+      SB_TRY(transition(tx, id, status, provider, detail, attempt, now,
+                        at ? timeline_entry("sending", at, "", "") : std::string()));
       if (!event) return {};
       boost::json::object data{{"notification", d.notification_id}, {"delivery", id}, {"type", d.type},
-                               {"channel", d.channel}, {"attempt", job.attempt}};
+                               {"channel", d.channel}, {"attempt", attempt}};
       if (!provider.empty()) data["provider"] = provider;
       if (!detail.empty()) data["error"] = detail;
       return events.append(tx, event->make(clock, d.notification_id, data)).status();
-    });
+    };
   };
-  if (!tmpl.ok()) {
-    SB_TRY(finish("dead", "", tmpl.status().message(), &kNotificationDead));
-    return std::string();
-  }
+  if (!tmpl.ok()) return jobs::Completion{"", outcome("dead", "", tmpl.status().message(), &kNotificationDead)};
   auto parsed = json::parse(d.data);
   boost::json::value data = parsed.ok() ? std::move(*parsed) : boost::json::value(boost::json::object{});
   auto part = [&](const std::string& text, Escape e, const char* field) {
@@ -188,34 +180,30 @@ Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
   auto body = part(tmpl->body, Escape::kNone, "body");
   auto html = part(tmpl->html, Escape::kHtml, "html");
   for (auto* r : {&subject, &body, &html})
-    if (!r->ok()) {
-      SB_TRY(finish("dead", "", r->status().message(), &kNotificationDead));
-      return std::string();
-    }
+    if (!r->ok()) return jobs::Completion{"", outcome("dead", "", r->status().message(), &kNotificationDead)};
 
   if (d.channel == "in_app") {
-    SB_TRY(db.write([&](store::Tx& tx) -> Status {
+    return jobs::Completion{"", [this, id, d, attempt = job.attempt, title = *subject,
+                                 text = *body](store::Tx& tx) -> Status {
       int64_t now = clock.now_ms();
       SB_TRY(tx.exec("INSERT INTO notify_inbox (id, user_id, notification_id, type, title, body, data, created_ms) "
                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-                     {id, d.user_id, d.notification_id, d.type, *subject, *body, d.data, now}));
-      SB_TRY(transition(tx, id, "delivered", "inbox", "", job.attempt, now));
+                     {id, d.user_id, d.notification_id, d.type, title, text, d.data, now}));
+      SB_TRY(transition(tx, id, "delivered", "inbox", "", attempt, now));
       // The user id lets /v1/me/inbox/stream pick the caller's own items.
       boost::json::object ev{{"notification", d.notification_id}, {"delivery", id}, {"type", d.type},
                              {"channel", d.channel}, {"user", d.user_id}};
       return events.append(tx, kNotificationDelivered.make(clock, d.notification_id, ev)).status();
-    }));
-    return std::string();
+    }};
   }
 
-  if (d.channel == "push") return deliver_push(job, id, d.user_id, *subject, *body, d.data, finish, sending_at);
+  if (d.channel == "push") return deliver_push(job, d.user_id, *subject, *body, d.data, outcome, sending_at);
 
   auto who = recipients ? recipients(d.user_id) : Result<Recipient>(Status::not_found("no recipient lookup"));
   const std::string address = !who.ok() ? "" : d.channel == "email" ? who->email : who->phone;
   if (address.empty()) {
     std::string why = !who.ok() ? who.status().message() : "the user has no " + std::string(d.channel == "email" ? "email address" : "phone number");
-    SB_TRY(finish("suppressed", "", why, nullptr));
-    return std::string();
+    return jobs::Completion{"", outcome("suppressed", "", why, nullptr)};
   }
   sending_at = clock.now_ms();
   Result<providers::Receipt> sent = Status::internal("unknown channel");
@@ -233,17 +221,15 @@ Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
     sent = messaging.send_sms(std::move(m));
   }
   if (sent.ok()) {
-    SB_TRY(finish("sent", sent->provider, "", &kNotificationSent));
     if (send_latency) send_latency->observe(static_cast<double>(clock.now_ms() - d.created_ms) / 1000.0);
-    return std::string();
+    return jobs::Completion{"", outcome("sent", sent->provider, "", &kNotificationSent)};
   }
   const Status& err = sent.status();
   if (err.retryable() && job.attempt < options.max_attempts) {
-    SB_TRY(finish("retrying", "", err.message(), &kNotificationFailed));
+    SB_TRY(db.write(outcome("retrying", "", err.message(), &kNotificationFailed)));
     return err;  // the job backs off and comes again
   }
-  SB_TRY(finish("dead", "", err.message(), &kNotificationDead));
-  return std::string();
+  return jobs::Completion{"", outcome("dead", "", err.message(), &kNotificationDead)};
 }
 
 }  // namespace sb::notify

@@ -161,7 +161,7 @@ Status Service::remove_device(std::string_view user_id, std::string_view device_
 
 void Service::start() {
   for (const char* ch : kChannels) {
-    impl_->workers.push_back(impl_->queue.work(
+    impl_->workers.push_back(impl_->queue.work_completing(
         queue_for(ch), impl_->options.workers, [this](const jobs::Claimed& job) { return impl_->deliver(job); }));
   }
 }

@@ -47,12 +47,14 @@ Service::Impl::Impl(store::Db& db_, events::EventLog& events_, jobs::Queue& queu
           db_,
           [this](store::Tx& tx, std::vector<SendRequest*>& items) -> Result<std::vector<SendOutcome>> {
             std::vector<SendOutcome> out(items.size());
+            JobsByQueue later;
             for (size_t i = 0; i < items.size(); ++i) {
-              auto n = send_in(tx, *items[i]);
+              auto n = send_in(tx, *items[i], &later);
               if (n.ok()) out[i].notification = std::move(*n);
               else if (n.status().code() == Code::kInvalidArgument) out[i].status = n.status();  // refused before writing
               else return n.status();  // the group is retried one send at a time
             }
+            for (auto& [name, jobs] : later) SB_TRY(queue.enqueue(tx, name, std::move(jobs)).status());
             return out;
           },
           store::CoalescingOptions{256, 8, std::chrono::microseconds(300)}) {
@@ -118,7 +120,7 @@ Result<std::vector<Template>> Service::templates(std::string_view type) {
   return out;
 }
 
-Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r) {
+Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r, JobsByQueue* later) {
   std::vector<FieldError> errs;
   if (r.user_id.empty() || r.user_id.size() > 128) errs.push_back({"/user_id", "is required"});
   if (!valid_name(r.type, 64)) errs.push_back({"/type", "must be 1 to 64 of a-z 0-9 . _ -"});
@@ -202,7 +204,8 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r) {
       job.max_attempts = options.max_attempts;
       job.backoff = {jobs::Backoff::Type::kExponential, options.backoff_ms, 10 * 60'000};
       job.priority = r.critical ? 10 : 0;
-      SB_TRY(queue.enqueue(tx, queue_for(ch), {std::move(job)}).status());
+      if (later) (*later)[queue_for(ch)].push_back(std::move(job));
+      else SB_TRY(queue.enqueue(tx, queue_for(ch), {std::move(job)}).status());
     }
     n.deliveries.push_back(std::move(d));
   }

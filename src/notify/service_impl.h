@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -32,7 +33,11 @@ struct Service::Impl {
   Impl(store::Db& db, events::EventLog& events, jobs::Queue& queue, providers::Messaging& messaging,
        RecipientLookup recipients, const Clock& clock, Options options, metrics::Registry* metrics);
 
-  Result<Notification> send_in(store::Tx& tx, SendRequest& r);
+  // Jobs of a group of sends, per queue: enqueued together after the group,
+  // one insert and one hand-over claim per queue instead of one per delivery.
+  using JobsByQueue = std::map<std::string, std::vector<jobs::NewJob>>;
+  // `later` null: the delivery jobs are enqueued at once.
+  Result<Notification> send_in(store::Tx& tx, SendRequest& r, JobsByQueue* later = nullptr);
   Result<Notification> load(store::Tx& tx, const std::string& id);
   // What the frequency caps say of one more delivery (caps.cpp).
   struct CapVerdict {
@@ -42,17 +47,23 @@ struct Service::Impl {
   };
   Result<CapVerdict> check_caps(store::Tx& tx, const std::string& user, const std::string& type,
                                 const std::string& channel, int64_t now);
-  // Moves a delivery to `status` and adds it to the timeline.
+  // Moves a delivery to `status` and adds it to the timeline, after
+  // `earlier` (timeline entries, comma-separated, e.g. the attempt's
+  // "sending") when given.
   Status transition(store::Tx& tx, const std::string& delivery_id, const std::string& status,
-                    const std::string& provider, const std::string& detail, int attempts, int64_t now);
-  // The job handler of "notify.<channel>" (delivery.cpp).
-  Result<std::string> deliver(const jobs::Claimed& job);
-  // Records an attempt's outcome (status, provider, detail, event or null).
-  using Finish = std::function<Status(const std::string&, const std::string&, const std::string&,
-                                      const events::EventType*)>;
-  Result<std::string> deliver_push(const jobs::Claimed& job, const std::string& id, const std::string& user,
-                                   const std::string& title, const std::string& body, const std::string& data,
-                                   const Finish& finish, int64_t& sending_at);
+                    const std::string& provider, const std::string& detail, int attempts, int64_t now,
+                    const std::string& earlier = {});
+  // The job handler of "notify.<channel>" (delivery.cpp). What an attempt
+  // came to is written with the job's ack (Completion::also); a retry writes
+  // it before the job backs off.
+  Result<jobs::Completion> deliver(const jobs::Claimed& job);
+  // An attempt's record as a write: (status, provider, detail, event or null).
+  using Record = std::function<Status(store::Tx&)>;
+  using Outcome = std::function<Record(const std::string&, const std::string&, const std::string&,
+                                       const events::EventType*)>;
+  Result<jobs::Completion> deliver_push(const jobs::Claimed& job, const std::string& user, const std::string& title,
+                                        const std::string& body, const std::string& data, const Outcome& outcome,
+                                        int64_t& sending_at);
 
   store::Db& db;
   events::EventLog& events;
