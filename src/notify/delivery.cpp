@@ -161,12 +161,16 @@ Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
   // "sending" is written with the outcome (its time is when the provider
   // call began): one commit per attempt instead of two.
   int64_t sending_at = 0;
+  std::string message_id;  // the provider's id, found again by its status callbacks (notify/callbacks.h)
   Finish finish = [&](const std::string& status, const std::string& provider, const std::string& detail,
                       const events::EventType* event) -> Status {
     return db.write([&](store::Tx& tx) -> Status {
       int64_t now = clock.now_ms();
       if (sending_at) SB_TRY(transition(tx, id, "sending", "", "", job.attempt, sending_at));
       SB_TRY(transition(tx, id, status, provider, detail, job.attempt, now));
+      if (!message_id.empty())
+        SB_TRY(tx.exec("UPDATE notify_deliveries SET provider_message_id = $1 WHERE id = $2", {message_id, id})
+                   .status());
       if (!event) return {};
       boost::json::object data{{"notification", d.notification_id}, {"delivery", id}, {"type", d.type},
                                {"channel", d.channel}, {"attempt", job.attempt}};
@@ -233,6 +237,7 @@ Result<std::string> Service::Impl::deliver(const jobs::Claimed& job) {
     sent = messaging.send_sms(std::move(m));
   }
   if (sent.ok()) {
+    message_id = sent->message_id;
     SB_TRY(finish("sent", sent->provider, "", &kNotificationSent));
     if (send_latency) send_latency->observe(static_cast<double>(clock.now_ms() - d.created_ms) / 1000.0);
     return std::string();
