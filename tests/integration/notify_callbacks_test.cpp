@@ -239,12 +239,17 @@ TEST_P(NotifyCallbacksTest, MailgunDeliveredBouncedAndReplaysRefused) {
 }
 
 TEST_P(NotifyCallbacksTest, TwilioStatusCallbackSignedOverTheConfiguredUrl) {
+  set("sms.twilio.status_callback", "https://sb.example.com/v1/notifications/callbacks/twilio");
   providers("sms", "twilio");
   api.enqueue({201, {}, R"({"sid":"SM0001","status":"queued"})"});
   api.enqueue({201, {}, R"({"sid":"SM0002","status":"queued"})"});
   Delivery first = sent("sms");
   Delivery second = sent("sms");
   ASSERT_EQ(first.provider, "twilio");
+  ASSERT_FALSE(api.requests().empty());
+  EXPECT_EQ(api.requests()[0].form_values("StatusCallback"),
+            std::vector<std::string>{"https://sb.example.com/v1/notifications/callbacks/twilio"})
+      << "Twilio is told where to post the status";
 
   signatures::Params delivered{{"MessageSid", "SM0001"}, {"MessageStatus", "delivered"}, {"AccountSid", "AC0123456789"},
                                {"To", "+4915112345678"}};
