@@ -167,9 +167,11 @@ Result<int> Service::apply_provider_status(const std::vector<ProviderStatus>& st
     }
     for (const auto& s : statuses) {
       if (s.message_id.empty() || (s.status != "delivered" && s.status != "bounced")) continue;
+      // "<> ''" repeats the partial index's predicate: neither engine can
+      // prove it from "= $2" alone, and would scan every delivery.
       SB_ASSIGN(auto rows, tx.query("SELECT d.id, d.status, d.attempts, d.channel, n.id, n.type FROM "
                                     "notify_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE "
-                                    "d.provider = $1 AND d.provider_message_id = $2",
+                                    "d.provider = $1 AND d.provider_message_id = $2 AND d.provider_message_id <> ''",
                                     {s.provider, s.message_id}));
       for (auto& r : rows) {
         // Only a sent delivery moves: delivered and bounced are final, and a
