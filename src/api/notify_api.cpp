@@ -442,7 +442,8 @@ NotifyComponent::~NotifyComponent() {
 
 void NotifyComponent::declare(Declarations& d) {
   using namespace notify_keys;
-  d.config.declare(kDefaultLocale, kMaxAttempts, kBackoffMs, kWorkers, kRules, kCaps);
+  d.config.declare(kDefaultLocale, kMaxAttempts, kBackoffMs, kWorkers, kRules, kCaps, kCallbackPublicUrl,
+                   kCallbackSendgridKey, kCallbackMailgunKey, kCallbackTwilioToken, kCallbackMaxAgeMs);
   d.permission("notifications:send", "Send notifications to users");
   d.permission("notifications:read", "Read notifications and their delivery timelines");
   d.permission("notifications:admin", "Manage templates and any user's notification preferences");
@@ -476,7 +477,7 @@ Status NotifyComponent::init() {
   };
   service_ = std::make_unique<notify::Service>(*kernel_.db, *kernel_.events, jobs_.queue(), messaging_.messaging(),
                                                lookup, kernel_.clock, opt, &kernel_.metrics);
-  deps_ = {service_.get(), users, &kernel_.config, kernel_.events, kernel_.feed};
+  deps_ = {service_.get(), users, &kernel_.config, kernel_.events, kernel_.feed, &kernel_.clock};
   return {};
 }
 
@@ -505,6 +506,7 @@ void NotifyComponent::routes(std::vector<http::Route>& out) {
   t.add({"DELETE", "/v1/me/devices/{id}", t.pool(remove_device), U});
   t.add({"POST", "/v1/me/inbox/read", t.pool(mark_read), U});
   t.add({"POST", "/v1/me/inbox/{id}/read", t.pool(mark_read), U});
+  notify_callback_routes(out, deps_);
 }
 
 Status NotifyComponent::start() {

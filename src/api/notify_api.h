@@ -9,6 +9,7 @@
 
 #include "api/component.h"
 #include "config/key.h"
+#include "notify/callback_signatures.h"
 #include "notify/rules.h"
 #include "notify/service.h"
 
@@ -55,6 +56,37 @@ inline const Key<boost::json::value> kCaps{
           return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
         },
         "an array of caps (see docs/notifications.md)")};
+// Provider status callbacks (notify/callbacks.h, docs/notifications.md).
+// Read on every callback, so a change applies to the next one.
+inline const Key<std::string> kCallbackPublicUrl{
+    "notify.callbacks.public_url", "",
+    "Base URL providers reach this server at (scheme://host[:port][/prefix]); Twilio signs the full URL",
+    config::hot, config::check(
+                     [](const std::string& v) -> std::optional<std::string> {
+                       if (v.empty() || v.rfind("https://", 0) == 0 || v.rfind("http://", 0) == 0) return std::nullopt;
+                       return "must be an http:// or https:// URL";
+                     },
+                     "empty, or an http:// or https:// URL")};
+inline const Key<std::string> kCallbackSendgridKey{
+    "notify.callbacks.sendgrid.verification_key", "",
+    "SendGrid Signed Event Webhook verification key (base64 DER P-256 public key); empty = callbacks refused",
+    config::hot, config::check(
+                     [](const std::string& v) -> std::optional<std::string> {
+                       if (v.empty() || notify::signatures::sendgrid_key_valid(v)) return std::nullopt;
+                       return "must be the base64 P-256 public key SendGrid shows";
+                     },
+                     "empty, or a base64 DER P-256 public key")};
+inline const Key<std::string> kCallbackMailgunKey{"notify.callbacks.mailgun.signing_key", "",
+                                                  "Mailgun HTTP webhook signing key; empty = callbacks refused",
+                                                  config::secret, config::hot};
+inline const Key<std::string> kCallbackTwilioToken{
+    "notify.callbacks.twilio.auth_token", "",
+    "Twilio Auth Token that signs status callbacks (the account's, as sms.twilio.auth_token); empty = refused",
+    config::secret, config::hot};
+inline const Key<int64_t> kCallbackMaxAgeMs{
+    "notify.callbacks.max_age_ms", 600'000,
+    "SendGrid and Mailgun callbacks signed longer ago than this (or this far ahead) are refused",
+    config::at_least(1000), config::hot};
 }  // namespace notify_keys
 
 struct NotifyDeps {
@@ -63,7 +95,12 @@ struct NotifyDeps {
   const config::ConfigService* config = nullptr;  // push subscription checks
   events::EventLog* events = nullptr;              // the inbox stream
   events::LiveFeed* feed = nullptr;
+  const Clock* clock = nullptr;                    // callback timestamps
 };
+
+// POST /v1/notifications/callbacks/{sendgrid,mailgun,twilio}: public routes,
+// each verified by its provider's signature (api/notify_callbacks_api.cpp).
+void notify_callback_routes(std::vector<http::Route>& out, const NotifyDeps& deps);
 
 class NotifyComponent final : public Component {
  public:

@@ -61,14 +61,15 @@ std::string timeline_entry(const std::string& status, int64_t at_ms, const std::
 
 Status Service::Impl::transition(store::Tx& tx, const std::string& delivery_id, const std::string& status,
                                  const std::string& provider, const std::string& detail, int attempts, int64_t now,
-                                 const std::string& earlier) {
+                                 const std::string& earlier, const std::string& message_id) {
   // Appends to the JSON array in place ("[...]" -> "[...,entry]").
   return tx
       .exec("UPDATE notify_deliveries SET status = $1, provider = $2, detail = $3, attempts = $4, updated_ms = $5, "
             "timeline = substr(timeline, 1, length(timeline) - 1) || CASE WHEN timeline = '[]' THEN '' ELSE ',' END "
-            "|| $6 || ']' WHERE id = $7",
+            "|| $6 || ']', provider_message_id = CASE WHEN $8 = '' THEN provider_message_id ELSE $8 END WHERE id = $7",
             {status, provider, detail, static_cast<int64_t>(attempts), now,
-             (earlier.empty() ? "" : earlier + ",") + timeline_entry(status, now, provider, detail), delivery_id})
+             (earlier.empty() ? "" : earlier + ",") + timeline_entry(status, now, provider, detail), delivery_id,
+             message_id})
       .status();
 }
 
@@ -155,13 +156,14 @@ Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
   // "sending" is written with the outcome (its time is when the provider
   // call began): one write per attempt instead of two.
   int64_t sending_at = 0;
+  std::string message_id;  // the provider's id, found again by its status callbacks (notify/callbacks.h)
   Outcome outcome = [&](const std::string& status, const std::string& provider, const std::string& detail,
                         const events::EventType* event) -> Record {
-    return [this, id, d, attempt = job.attempt, at = sending_at, status, provider, detail,
-            event](store::Tx& tx) -> Status {
+    return [this, id, d, attempt = job.attempt, at = sending_at, status, provider, detail, event,
+            message_id](store::Tx& tx) -> Status {
       int64_t now = clock.now_ms();
       SB_TRY(transition(tx, id, status, provider, detail, attempt, now,
-                        at ? timeline_entry("sending", at, "", "") : std::string()));
+                        at ? timeline_entry("sending", at, "", "") : std::string(), message_id));
       if (!event) return {};
       boost::json::object data{{"notification", d.notification_id}, {"delivery", id}, {"type", d.type},
                                {"channel", d.channel}, {"attempt", attempt}};
@@ -221,6 +223,7 @@ Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
     sent = messaging.send_sms(std::move(m));
   }
   if (sent.ok()) {
+    message_id = sent->message_id;
     if (send_latency) send_latency->observe(static_cast<double>(clock.now_ms() - d.created_ms) / 1000.0);
     return jobs::Completion{"", outcome("sent", sent->provider, "", &kNotificationSent)};
   }

@@ -64,7 +64,7 @@ struct TimelineEntry {
 struct Delivery {
   std::string id;
   std::string channel;
-  std::string status;  // queued sending sent delivered retrying dead suppressed
+  std::string status;  // queued deferred sending sent delivered retrying dead suppressed bounced
   std::string provider;
   int attempts = 0;
   std::string detail;  // why suppressed / the last error
@@ -81,6 +81,15 @@ struct Notification {
   int64_t created_ms = 0;
   std::vector<Delivery> deliveries;
   bool duplicate = false;  // an idempotency-key repeat
+};
+
+// A provider's later word on a message it accepted (its status callback,
+// verified and parsed by notify/callbacks.h).
+struct ProviderStatus {
+  std::string provider;    // the Receipt's provider: "sendgrid", "mailgun", "twilio"
+  std::string message_id;  // the Receipt's message id
+  std::string status;      // "delivered" or "bounced"
+  std::string reason;      // the provider's words for a bounce
 };
 
 // Local "start" to "end" (may cross midnight) in an IANA time zone.
@@ -201,6 +210,16 @@ class Service {
   Result<std::vector<Notification>> list(const ListQuery& q);
   // Deliveries of notifications created in the last `window_ms`.
   Result<Stats> stats(int64_t window_ms);
+
+  // Moves each delivery the provider sent under that message id from `sent`
+  // to `delivered` or `bounced` (with its event), in one transaction; any
+  // other state is left alone, so a repeat or a late callback changes
+  // nothing and delivered never goes back. An unknown message id is
+  // ignored. A non-empty `replay_token` is recorded in the same transaction;
+  // one seen before is Unauthenticated and nothing changes (tokens older
+  // than `forget_before_ms` are dropped). Returns how many deliveries moved.
+  Result<int> apply_provider_status(const std::vector<ProviderStatus>& statuses,
+                                    const std::string& replay_token = {}, int64_t forget_before_ms = 0);
 
   Result<Preferences> preferences(std::string_view user_id);
   // Replaces the user's opt-outs with `p`.

@@ -49,10 +49,11 @@ struct Service::Impl {
                                 const std::string& channel, int64_t now);
   // Moves a delivery to `status` and adds it to the timeline, after
   // `earlier` (timeline entries, comma-separated, e.g. the attempt's
-  // "sending") when given.
+  // "sending") when given; `message_id` (the provider's id for the message,
+  // which its status callbacks name) is kept when given.
   Status transition(store::Tx& tx, const std::string& delivery_id, const std::string& status,
                     const std::string& provider, const std::string& detail, int attempts, int64_t now,
-                    const std::string& earlier = {});
+                    const std::string& earlier = {}, const std::string& message_id = {});
   // The job handler of "notify.<channel>" (delivery.cpp). What an attempt
   // came to is written with the job's ack (Completion::also); a retry writes
   // it before the job backs off.

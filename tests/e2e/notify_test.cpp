@@ -1,16 +1,22 @@
 // Notifications against the built binary: a rule set at runtime turns the
 // user.registered event of a sign-up into a welcome email (the console
 // provider's .eml in data/outbox), a direct send reaches the user's in-app
-// inbox, and an opt-out set by the user suppresses the next one.
+// inbox, and an opt-out set by the user suppresses the next one. Switched to
+// SendGrid at runtime (a stand-in), an email's timeline reaches delivered
+// through a signed Event Webhook callback; a bad signature changes nothing.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "callback_signing.h"
 #include "curl_client.h"
 #include "eventually.h"
+#include "http_standin.h"
+#include "notify/callback_signatures.h"
 #include "server_process.h"
 
 namespace sb::test {
@@ -34,10 +40,17 @@ std::string outbox_text(const std::string& data_dir) {
 }
 
 TEST(NotifyE2E, RuleSendsAWelcomeEmailAndUsersControlTheirInbox) {
+  HttpStandin sendgrid;  // SendGrid's Mail Send API, once email.providers names it
+  EcKey sendgrid_key;    // signs the Event Webhook as SendGrid would
   ServerProcess s({{"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_OPS", "1"},
                    {"SWITCHBOARD_IDENTITY__PASSWORD__ARGON2_MEM_KIB", "64"},
                    {"SWITCHBOARD_EVENTS__POLL_MS", "50"},
-                   {"SWITCHBOARD_HTTP__ACCESS_LOG", "false"}});
+                   {"SWITCHBOARD_HTTP__ACCESS_LOG", "false"},
+                   {"SWITCHBOARD_EMAIL__SENDGRID__API_KEY", "SG.e2e"},
+                   {"SWITCHBOARD_EMAIL__SENDGRID__BASE_URL", sendgrid.base_url()},
+                   {"SWITCHBOARD_NOTIFY__CALLBACKS__SENDGRID__VERIFICATION_KEY", sendgrid_key.public_b64()},
+                   {"SWITCHBOARD_NOTIFY__CALLBACKS__TWILIO__AUTH_TOKEN", "tw-e2e"},
+                   {"SWITCHBOARD_NOTIFY__CALLBACKS__PUBLIC_URL", "https://sb.example.com/"}});
   ASSERT_TRUE(s.start()) << s.output();
   auto admin = [&](const std::string& method, const std::string& path, const std::string& body = "") {
     return http_request(method, s.url(path), body, {s.auth_header(), kJson});
@@ -158,6 +171,63 @@ TEST(NotifyE2E, RuleSendsAWelcomeEmailAndUsersControlTheirInbox) {
   EXPECT_EQ(admin("POST", "/v1/notifications", R"({"user_id":"nobody","type":"comment"})").status, 400);
   EXPECT_EQ(admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"nope"})").status, 400);
   EXPECT_EQ(me("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"comment"})").status, 403);
+
+  // SendGrid at runtime: the provider answers the X-Message-Id its Event
+  // Webhook later names, and a signed "delivered" event ends the timeline.
+  sendgrid.set_default({202, {{"X-Message-Id", "E2eMsg1"}}, ""});
+  ASSERT_EQ(admin("PUT", "/v1/config/email.providers", R"({"value":["sendgrid"]})").status, 200);
+  auto mail = admin("POST", "/v1/notifications",
+                    R"({"user_id":")" + user + R"(","type":"welcome","channels":["email"],"data":{"email":"z"}})");
+  ASSERT_EQ(mail.status, 202) << mail.body;
+  std::string mid = std::string(bj::parse(mail.body).at("id").as_string());
+  auto delivery = [&] { return bj::parse(admin("GET", "/v1/notifications/" + mid).body).at("deliveries").at(0); };
+  ASSERT_TRUE(eventually([&] { return delivery().at("status").as_string() == "sent"; })) << delivery();
+  EXPECT_EQ(delivery().at("provider").as_string(), "sendgrid");
+  ASSERT_EQ(sendgrid.request_count(), 1u);
+  EXPECT_EQ(sendgrid.requests()[0].header("authorization"), "Bearer SG.e2e");
+
+  const std::string events =
+      R"([{"email":"zoe@example.com","event":"delivered","sg_event_id":"ev-1","response":"250 OK",)"
+      R"("sg_message_id":"E2eMsg1.filter0001.16648.5515E0B88.0","timestamp":1700000000}])";
+  const std::string ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+  auto callback = [&](const std::string& signature) {
+    return http_request("POST", s.url("/v1/notifications/callbacks/sendgrid"), events,
+                        {kJson, "X-Twilio-Email-Event-Webhook-Signature: " + signature,
+                         "X-Twilio-Email-Event-Webhook-Timestamp: " + ts});
+  };
+  auto forged = callback(EcKey().sign(ts + events));
+  EXPECT_EQ(forged.status, 401) << forged.body;
+  EXPECT_EQ(forged.headers["content-type"], "application/problem+json");
+  EXPECT_EQ(delivery().at("status").as_string(), "sent") << "a bad signature changes nothing";
+  auto signed_ok = callback(sendgrid_key.sign(ts + events));
+  ASSERT_EQ(signed_ok.status, 200) << signed_ok.body;
+  EXPECT_EQ(bj::parse(signed_ok.body).at("updated").as_int64(), 1);
+  auto reached = delivery();
+  EXPECT_EQ(reached.at("status").as_string(), "delivered");
+  const auto& timeline = reached.at("timeline").as_array();
+  ASSERT_FALSE(timeline.empty());
+  EXPECT_EQ(timeline.back().at("status").as_string(), "delivered") << reached;
+  EXPECT_EQ(timeline.back().at("provider").as_string(), "sendgrid");
+  EXPECT_EQ(bj::parse(callback(sendgrid_key.sign(ts + events)).body).at("updated").as_int64(), 0) << "idempotent";
+
+  // Twilio signs the public URL (from config, not the Host we were reached
+  // at) and the decoded form; a verified status for an unknown message is 200.
+  const std::string form = "MessageSid=SMunknown&MessageStatus=delivered&To=%2B4915112345678";
+  const std::string twilio_sig = notify::signatures::twilio_signature(
+      "tw-e2e", "https://sb.example.com/v1/notifications/callbacks/twilio",
+      {{"MessageSid", "SMunknown"}, {"MessageStatus", "delivered"}, {"To", "+4915112345678"}});
+  const std::string form_type = "Content-Type: application/x-www-form-urlencoded";
+  auto twilio = http_request("POST", s.url("/v1/notifications/callbacks/twilio"), form,
+                             {form_type, "X-Twilio-Signature: " + twilio_sig});
+  EXPECT_EQ(twilio.status, 200) << twilio.body;
+  EXPECT_EQ(http_request("POST", s.url("/v1/notifications/callbacks/twilio"), form + "&x=1",
+                         {form_type, "X-Twilio-Signature: " + twilio_sig})
+                .status,
+            401);
+  EXPECT_EQ(http_request("POST", s.url("/v1/notifications/callbacks/mailgun"), "{}", {kJson}).status, 503)
+      << "no Mailgun signing key configured";
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // sms.twilio — Twilio Programmable Messaging: POST
 // {base_url}/2010-04-01/Accounts/<AccountSid>/Messages.json with HTTP Basic
 // auth "<AccountSid>:<AuthToken>" and form fields To / From (or
-// MessagingServiceSid) / Body. 201 Created returns the message resource; its
-// "sid" is the message id.
+// MessagingServiceSid) / Body, and StatusCallback when configured (where
+// Twilio posts delivery status: notify's /v1/notifications/callbacks/twilio).
+// 201 Created returns the message resource; its "sid" is the message id.
 #include <boost/json.hpp>
 
 #include "core/json.h"
@@ -17,11 +18,12 @@ namespace {
 class TwilioSms final : public SmsSender {
  public:
   TwilioSms(std::string base_url, std::string sid, std::string token, std::string service_sid,
-            HttpTimeouts timeouts)
+            std::string status_callback, HttpTimeouts timeouts)
       : url_(trim_slash(std::move(base_url)) + "/2010-04-01/Accounts/" + sid + "/Messages.json"),
         sid_(std::move(sid)),
         token_(std::move(token)),
         service_sid_(std::move(service_sid)),
+        status_callback_(std::move(status_callback)),
         timeouts_(timeouts) {}
 
   Result<std::string> send(const SmsMessage& m) override {
@@ -30,6 +32,7 @@ class TwilioSms final : public SmsSender {
     else if (!service_sid_.empty()) form.emplace_back("MessagingServiceSid", service_sid_);
     else return Status::invalid("/from", "is required by twilio (or set sms.from or sms.twilio.messaging_service_sid)");
     form.emplace_back("Body", m.body);
+    if (!status_callback_.empty()) form.emplace_back("StatusCallback", status_callback_);
 
     HttpRequest req;
     req.url = url_;
@@ -45,7 +48,7 @@ class TwilioSms final : public SmsSender {
   }
 
  private:
-  const std::string url_, sid_, token_, service_sid_;
+  const std::string url_, sid_, token_, service_sid_, status_callback_;
   const HttpTimeouts timeouts_;
 };
 
@@ -54,6 +57,15 @@ const config::Key<std::string> kAuthToken{"sms.twilio.auth_token", "", "Auth tok
 const config::Key<std::string> kMessagingServiceSid{
     "sms.twilio.messaging_service_sid", "",
     "Messaging Service SID used when a message has no from and sms.from is unset", config::hot};
+const config::Key<std::string> kStatusCallback{
+    "sms.twilio.status_callback", "",
+    "URL Twilio posts each message's delivery status to (StatusCallback), e.g. "
+    "https://api.example.com/v1/notifications/callbacks/twilio; empty = none (or the Messaging Service's)",
+    config::hot, config::check(
+                     [](const std::string& v) -> std::optional<std::string> {
+                       return v.empty() ? std::nullopt : check_http_url(v);
+                     },
+                     "empty, or an http:// or https:// URL")};
 const config::Key<std::string> kBaseUrl{"sms.twilio.base_url", "https://api.twilio.com",
                                         "API base URL (tests point it at a stand-in)", keys::kHttpUrl, config::hot};
 
@@ -63,7 +75,8 @@ Factory<SmsSender> twilio_factory(const ProviderEnv&) {
   return {
       .name = "twilio",
       .description = "Twilio Programmable Messaging API",
-      .keys = {kAccountSid.spec(), kAuthToken.spec(), kMessagingServiceSid.spec(), kBaseUrl.spec()},
+      .keys = {kAccountSid.spec(), kAuthToken.spec(), kMessagingServiceSid.spec(), kStatusCallback.spec(),
+               kBaseUrl.spec()},
       .create = [](const config::ConfigService& c) -> Result<std::unique_ptr<SmsSender>> {
         std::string sid = c.get(kAccountSid);
         std::string token = c.get(kAuthToken);
@@ -73,7 +86,7 @@ Factory<SmsSender> twilio_factory(const ProviderEnv&) {
           return Status::invalid(kAuthToken.name(), "is required when sms.providers includes twilio");
         return std::unique_ptr<SmsSender>(std::make_unique<TwilioSms>(
             c.get(kBaseUrl), sid, token,
-            c.get(kMessagingServiceSid), timeouts_from(c, "sms")));
+            c.get(kMessagingServiceSid), c.get(kStatusCallback), timeouts_from(c, "sms")));
       },
   };
 }
