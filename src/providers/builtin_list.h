@@ -3,8 +3,9 @@
 //   Factory<EmailSender> sb::providers::email::foo_factory(const ProviderEnv&)
 // defined in providers/email/foo_email.cpp (SB_SMS_PROVIDER likewise under
 // sms::, in providers/sms/foo_sms.cpp; SB_PUSH_PROVIDER under push::, in
-// providers/push/foo_push.cpp). Included only by builtin.cpp, which defines
-// the three macros; no include guard on purpose.
+// providers/push/foo_push.cpp; SB_WHATSAPP_PROVIDER under whatsapp::, in
+// providers/whatsapp/foo_whatsapp.cpp). Included only by builtin.cpp, which
+// defines the four macros; no include guard on purpose.
 
 SB_EMAIL_PROVIDER(console)
 SB_EMAIL_PROVIDER(smtp)
@@ -22,3 +23,7 @@ SB_PUSH_PROVIDER(console)
 SB_PUSH_PROVIDER(webpush)
 SB_PUSH_PROVIDER(fcm)
 SB_PUSH_PROVIDER(apns)
+
+SB_WHATSAPP_PROVIDER(console)
+SB_WHATSAPP_PROVIDER(meta)
+SB_WHATSAPP_PROVIDER(twilio)
