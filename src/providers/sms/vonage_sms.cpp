@@ -72,7 +72,8 @@ std::string text_of(const boost::json::object& o, const char* key) {
   const auto* v = o.if_contains(key);
   if (!v) return "";
   if (v->is_string()) return std::string(v->get_string());
-  if (v->is_int64()) return std::to_string(v->get_int64());  // "status" has been seen as a number in old answers
+  // Documented as strings; a number is read the same rather than taken for a refusal.
+  if (v->is_int64()) return std::to_string(v->get_int64());
   return "";
 }
 
