@@ -52,6 +52,10 @@ void send_push(const MessagingDeps& s, http::Request& req, http::Respond respond
   send<providers::PushKind>(s, req, std::move(respond), providers::parse_push);
 }
 
+void send_whatsapp(const MessagingDeps& s, http::Request& req, http::Respond respond) {
+  send<providers::WhatsAppKind>(s, req, std::move(respond), providers::parse_whatsapp);
+}
+
 // ---- component
 
 MessagingComponent::MessagingComponent(Kernel& kernel) : Component("messaging"), kernel_(kernel) {}
@@ -61,7 +65,7 @@ void MessagingComponent::declare(Declarations& d) {
   // Messaging declares the provider keys as it is built: they must exist
   // before the config file is read.
   messaging_ = std::make_unique<providers::Messaging>(d.config, kernel_.clock, &kernel_.metrics, "");
-  d.permission("messages:send", "Send an email, SMS or push message now through the provider chain");
+  d.permission("messages:send", "Send an email, SMS, push or WhatsApp message now through the provider chain");
 }
 
 Status MessagingComponent::init() {
@@ -79,6 +83,7 @@ void MessagingComponent::routes(std::vector<http::Route>& out) {
   t.add({"POST", "/v1/messages/email", t.pool(send_email), Access::kPermission, "messages:send"});
   t.add({"POST", "/v1/messages/sms", t.pool(send_sms), Access::kPermission, "messages:send"});
   t.add({"POST", "/v1/messages/push", t.pool(send_push), Access::kPermission, "messages:send"});
+  t.add({"POST", "/v1/messages/whatsapp", t.pool(send_whatsapp), Access::kPermission, "messages:send"});
 }
 
 }  // namespace sb::api

@@ -21,8 +21,10 @@ void send_sms(const MessagingDeps& s, http::Request& req, http::Respond respond)
 // 410 problem+json (type .../recipient-gone) when the push service says the
 // subscription is gone: the caller should delete it.
 void send_push(const MessagingDeps& s, http::Request& req, http::Respond respond);
+// A template message or free-form text (providers/whatsapp/whatsapp.h).
+void send_whatsapp(const MessagingDeps& s, http::Request& req, http::Respond respond);
 
-// The email, SMS and push provider chains (switchable at runtime) and the routes
+// The email, SMS, push and WhatsApp provider chains (switchable at runtime) and the routes
 // that send one message now.
 class MessagingComponent final : public Component {
  public:

@@ -22,7 +22,7 @@ Result<std::vector<Cap>> parse_caps(const boost::json::value& v) {
     if (auto* x = o.if_contains("channel"); x && x->is_string() && known_channel(x->get_string()))
       c.channel = std::string(x->get_string());
     else
-      errs.push_back({at + "channel", "must be email, sms, push or in_app"});
+      errs.push_back({at + "channel", kChannelMessage});
     if (auto* x = o.if_contains("type")) {
       if (x->is_string() && !x->get_string().empty()) c.type = std::string(x->get_string());
       else errs.push_back({at + "type", "must be a notification type or \"*\""});

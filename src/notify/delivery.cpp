@@ -1,5 +1,6 @@
 // One delivery attempt, the job handler of "notify.<channel>": render the
-// template in the user's locale, find the address, hand it to the channel's
+// template in the user's locale, find the address (email; the phone number
+// for sms and whatsapp; devices for push), hand it to the channel's
 // provider chain (which retries and fails over within the attempt), and
 // record what happened. A retryable failure returns an error so the job
 // backs off and comes again; the last attempt, or a refusal, ends dead.
@@ -221,6 +222,20 @@ Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
     m.to = address;
     m.body = *body;
     sent = messaging.send_sms(std::move(m));
+  } else if (d.channel == "whatsapp") {
+    // docs/notifications.md: a subject names the provider's template, in
+    // the language of the notify template's locale, with the rendered body
+    // as its one parameter; without one, the body is free-form text.
+    providers::WhatsAppMessage m;
+    m.to = address;
+    if (subject->empty()) {
+      m.body = *body;
+    } else {
+      m.template_name = *subject;
+      m.language = tmpl->locale;  // "" = whatsapp.default_language
+      if (!body->empty()) m.parameters = {*body};
+    }
+    sent = messaging.send_whatsapp(std::move(m));
   }
   if (sent.ok()) {
     message_id = sent->message_id;

@@ -40,7 +40,7 @@ Status Service::set_preferences(std::string_view user_id, const Preferences& p) 
   for (auto& [type, channels] : p.types) {
     if (type.empty() || type.size() > 64) errs.push_back({"/types/" + type, "is not a notification type"});
     for (auto& [channel, _] : channels)
-      if (!known_channel(channel)) errs.push_back({"/types/" + type + "/" + channel, "must be email, sms, push or in_app"});
+      if (!known_channel(channel)) errs.push_back({"/types/" + type + "/" + channel, kChannelMessage});
   }
   if (const auto& q = p.quiet_hours) {
     if (q->start_minute < 0 || q->start_minute >= 24 * 60) errs.push_back({"/quiet_hours/start", "must be HH:MM"});

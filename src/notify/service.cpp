@@ -2,6 +2,7 @@
 #include "notify/service.h"
 
 #include <algorithm>
+#include <cctype>
 #include <future>
 #include <boost/json.hpp>
 
@@ -73,10 +74,17 @@ Service::~Service() { stop(); }
 Status Service::put_template(Template t) {
   std::vector<FieldError> errs;
   if (!valid_name(t.type, 64)) errs.push_back({"type", "must be 1 to 64 of a-z 0-9 . _ -"});
-  if (!known_channel(t.channel)) errs.push_back({"channel", "must be email, sms, push or in_app"});
+  if (!known_channel(t.channel)) errs.push_back({"channel", kChannelMessage});
   if (!valid_locale(t.locale)) errs.push_back({"locale", "must be a language tag like en or de-AT"});
-  if (t.body.empty()) errs.push_back({"/body", "is required"});
+  // A whatsapp template naming a provider template may have no body: the
+  // provider's template then has no placeholder to fill.
+  if (t.body.empty() && !(t.channel == "whatsapp" && !t.subject.empty())) errs.push_back({"/body", "is required"});
   if (t.channel == "email" && t.subject.empty()) errs.push_back({"/subject", "is required for email"});
+  // Checked here when it is literal; a rendered name is checked at send time.
+  auto name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  if (t.channel == "whatsapp" && t.subject.find("{{") == std::string::npos &&
+      !std::all_of(t.subject.begin(), t.subject.end(), name_char))
+    errs.push_back({"/subject", "must be the provider's template name (A-Z a-z 0-9 _) or empty for free-form text"});
   if (!errs.empty()) return Status::invalid(std::move(errs));
   // Refused now, not at send time: every part must parse and render.
   boost::json::value empty = boost::json::object{};
@@ -129,7 +137,7 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r, JobsB
   if (!data.ok() || !data->is_object()) errs.push_back({"/data", "must be a JSON object"});
   for (size_t i = 0; i < r.channels.size(); ++i)
     if (!known_channel(r.channels[i]))
-      errs.push_back({"/channels/" + std::to_string(i), "must be email, sms, push or in_app"});
+      errs.push_back({"/channels/" + std::to_string(i), kChannelMessage});
   if (r.idempotency_key.size() > 256) errs.push_back({"/idempotency_key", "longer than 256 bytes"});
   if (!errs.empty()) return Status::invalid(std::move(errs));
 

@@ -31,15 +31,17 @@ namespace sb::metrics { class Registry; }
 
 namespace sb::notify {
 
-// "email", "sms", "push", "in_app" (whatsapp comes with its providers).
+// "email", "sms", "push", "whatsapp", "in_app".
 bool known_channel(std::string_view channel);
 
 struct Template {
   std::string type;     // [a-z0-9._-]{1,64}
   std::string channel;
   std::string locale;   // "en", "de-AT"; "" = the default locale
-  std::string subject;  // email subject, push/in-app title
-  std::string body;     // plain text (SMS, push, in-app, email text part)
+  std::string subject;  // email subject, push/in-app title; whatsapp: the provider's template name
+                        // (empty = free-form text; docs/notifications.md)
+  std::string body;     // plain text (SMS, push, in-app, email text part; whatsapp: the
+                        // template's one parameter, or the free-form text)
   std::string html;     // email only, HTML-escaped values
   int64_t updated_ms = 0;
 };

@@ -16,7 +16,9 @@ namespace sb::events { struct EventType; }
 
 namespace sb::notify {
 
-inline constexpr const char* kChannels[] = {"email", "sms", "push", "in_app"};
+inline constexpr const char* kChannels[] = {"email", "sms", "push", "whatsapp", "in_app"};
+// What a field naming a channel must be (kChannels in words).
+inline constexpr const char* kChannelMessage = "must be email, sms, push, whatsapp or in_app";
 inline std::string queue_for(std::string_view channel) { return "notify." + std::string(channel); }
 // One timeline entry as stored: {"status","at_ms","provider","detail"}.
 std::string timeline_entry(const std::string& status, int64_t at_ms, const std::string& provider,

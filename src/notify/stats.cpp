@@ -24,7 +24,7 @@ double Counts::success_rate() const {
 Result<std::vector<Notification>> Service::list(const ListQuery& q) {
   std::vector<FieldError> errs;
   if (q.limit < 1 || q.limit > 100) errs.push_back({"limit", "must be 1 to 100"});
-  if (!q.channel.empty() && !known_channel(q.channel)) errs.push_back({"channel", "must be email, sms, push or in_app"});
+  if (!q.channel.empty() && !known_channel(q.channel)) errs.push_back({"channel", kChannelMessage});
   static const char* kStatuses[] = {"queued",   "deferred", "sending",    "sent",   "delivered",
                                     "retrying", "dead",     "suppressed", "bounced"};
   if (!q.status.empty() && std::none_of(std::begin(kStatuses), std::end(kStatuses), [&](auto s) { return q.status == s; }))

@@ -7,11 +7,13 @@
 #include "providers/push/push.h"
 #include "providers/registry.h"
 #include "providers/sender.h"
+#include "providers/whatsapp/whatsapp.h"
 
 namespace sb::providers {
 
 Status register_builtin_email(Registry<EmailSender>& registry, const ProviderEnv& env);
 Status register_builtin_sms(Registry<SmsSender>& registry, const ProviderEnv& env);
 Status register_builtin_push(Registry<PushSender>& registry, const ProviderEnv& env);
+Status register_builtin_whatsapp(Registry<WhatsAppSender>& registry, const ProviderEnv& env);
 
 }  // namespace sb::providers

@@ -3,9 +3,11 @@
 //   Factory<EmailSender> sb::providers::email::foo_factory(const ProviderEnv&)
 // defined in providers/email/foo_email.cpp (SB_SMS_PROVIDER likewise under
 // sms::, in providers/sms/foo_sms.cpp; SB_PUSH_PROVIDER under push::, in
-// providers/push/foo_push.cpp). Included only by builtin.cpp, which defines
-// the three macros; no include guard on purpose. The discard providers of
-// every channel live together in providers/discard.cpp.
+// providers/push/foo_push.cpp; SB_WHATSAPP_PROVIDER under whatsapp::, in
+// providers/whatsapp/foo_whatsapp.cpp). Included only by builtin.cpp, which
+// defines the four macros; no include guard on purpose.
+// The discard providers of every channel live together in
+// providers/discard.cpp.
 
 SB_EMAIL_PROVIDER(console)
 SB_EMAIL_PROVIDER(smtp)
@@ -18,6 +20,7 @@ SB_SMS_PROVIDER(console)
 SB_SMS_PROVIDER(twilio)
 SB_SMS_PROVIDER(webhook)
 SB_SMS_PROVIDER(sns)
+SB_SMS_PROVIDER(vonage)
 SB_SMS_PROVIDER(discard)
 
 SB_PUSH_PROVIDER(console)
@@ -25,3 +28,8 @@ SB_PUSH_PROVIDER(webpush)
 SB_PUSH_PROVIDER(fcm)
 SB_PUSH_PROVIDER(apns)
 SB_PUSH_PROVIDER(discard)
+
+SB_WHATSAPP_PROVIDER(console)
+SB_WHATSAPP_PROVIDER(meta)
+SB_WHATSAPP_PROVIDER(twilio)
+SB_WHATSAPP_PROVIDER(discard)

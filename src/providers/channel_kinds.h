@@ -5,7 +5,7 @@
 // providers. Channel<Kind> (channel.h) is the one chain, failover, retry and
 // breaker implementation for all of them.
 //
-// Adding a channel (WhatsApp, storage next):
+// Adding a channel (as whatsapp was):
 //   1. providers/<kind>/<kind>.h/.cpp: its Message, Sender and Kind;
 //   2. one entry in ChannelKinds below;
 //   3. its route in api/messages_api.cpp (parse + Messaging::send<Kind>).
@@ -19,6 +19,7 @@
 #include "providers/push/push.h"
 #include "providers/registry.h"
 #include "providers/sender.h"
+#include "providers/whatsapp/whatsapp.h"
 
 namespace sb::providers {
 
@@ -55,7 +56,19 @@ struct PushKind {
   static Status register_builtins(Registry<Sender>& registry, const ProviderEnv& env);
 };
 
+struct WhatsAppKind {
+  static constexpr const char* kName = "whatsapp";
+  using Message = WhatsAppMessage;
+  using Sender = WhatsAppSender;
+  // whatsapp.default_language (providers/whatsapp/whatsapp.cpp)
+  static void declare(config::ConfigService& config);
+  // Fills a template's `language` from whatsapp.default_language when
+  // empty ('-' becomes '_': "de-AT" is Meta's "de_AT"), then validates.
+  static Status prepare(Message& m, const config::ConfigService& config);
+  static Status register_builtins(Registry<Sender>& registry, const ProviderEnv& env);
+};
+
 // Every channel Messaging runs, in this order.
-using ChannelKinds = std::tuple<EmailKind, SmsKind, PushKind>;
+using ChannelKinds = std::tuple<EmailKind, SmsKind, PushKind, WhatsAppKind>;
 
 }  // namespace sb::providers

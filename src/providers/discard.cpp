@@ -2,12 +2,11 @@
 // and staging environments that must never reach a real recipient. The
 // message still goes through the chain (validation, metrics, breakers), so a
 // load test measures everything but the provider's network call.
-#include <atomic>
-
 #include "core/ids.h"
 #include "providers/push/push.h"
 #include "providers/registry.h"
 #include "providers/sender.h"
+#include "providers/whatsapp/whatsapp.h"
 
 namespace sb::providers {
 namespace {
@@ -50,5 +49,10 @@ Factory<PushSender> discard_factory(const ProviderEnv& env) {
   return providers::discard_factory<PushSender, PushMessage>(env);
 }
 }  // namespace push
+namespace whatsapp {
+Factory<WhatsAppSender> discard_factory(const ProviderEnv& env) {
+  return providers::discard_factory<WhatsAppSender, WhatsAppMessage>(env);
+}
+}  // namespace whatsapp
 
 }  // namespace sb::providers

@@ -9,10 +9,11 @@
 //   email.from      = "no-reply@localhost"   default From
 //   email.retry.*, email.breaker.*, email.connect_timeout_ms, email.timeout_ms
 //   email.<provider>.*   each provider's settings (api keys are secret)
-// and the same under sms.* (sms.from default empty) and push.* (push.ttl,
-// push.allow_http_endpoints; providers/push/push.h).
-// A change under "email." / "sms." / "push." rebuilds that chain and swaps it
-// in if it is valid (see channel.h).
+// and the same under sms.* (sms.from default empty), push.* (push.ttl,
+// push.allow_http_endpoints; providers/push/push.h) and whatsapp.*
+// (whatsapp.default_language; providers/whatsapp/whatsapp.h).
+// A change under "email." / "sms." / "push." / "whatsapp." rebuilds that
+// chain and swaps it in if it is valid (see channel.h).
 //
 // Thread-safe. `config`, `clock` and `metrics` must outlive this object.
 #pragma once
@@ -76,12 +77,15 @@ class Messaging {
   // and the first error is returned (InvalidArgument naming the key).
   Status reload();
 
-  // Named shorthands for the two channels most callers use.
+  // Named shorthands for the channels most callers use.
   Result<Receipt> send_email(EmailMessage m, const std::string& provider = "") const {
     return send<EmailKind>(std::move(m), provider);
   }
   Result<Receipt> send_sms(SmsMessage m, const std::string& provider = "") const {
     return send<SmsKind>(std::move(m), provider);
+  }
+  Result<Receipt> send_whatsapp(WhatsAppMessage m, const std::string& provider = "") const {
+    return send<WhatsAppKind>(std::move(m), provider);
   }
   Registry<EmailSender>& email_registry() { return registry<EmailKind>(); }
   Registry<SmsSender>& sms_registry() { return registry<SmsKind>(); }

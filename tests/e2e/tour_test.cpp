@@ -123,6 +123,20 @@ TEST_F(Tour, SmsThroughTheConsoleProvider) {
   EXPECT_EQ(call("POST", "/v1/messages/sms", R"({"to":"555","body":"x"})").status, 400);
 }
 
+TEST_F(Tour, WhatsAppTemplateThroughTheConsoleProvider) {
+  auto r = call("POST", "/v1/messages/whatsapp",
+                R"({"to":"+15551234567","template":{"name":"otp","language":"en_US","parameters":["654321"]}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(bj::parse(r.body).at("provider").as_string(), "console");
+  std::ifstream log(server.data_dir() + "/outbox/whatsapp.log");
+  std::string text((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(text.find("\"name\":\"otp\""), std::string::npos) << text;
+  EXPECT_EQ(server.output().find("654321"), std::string::npos);
+  auto bad = call("POST", "/v1/messages/whatsapp", R"({"to":"+15551234567","template":{"parameters":[""]}})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bj::parse(bad.body).at("errors").as_array()[0].at("field").as_string(), "/template/name") << bad.body;
+}
+
 TEST_F(Tour, PushThroughConsoleThenWebPushWithAGoneSubscription) {
   // A browser's PushSubscription.toJSON() (the RFC 8291 example's keys).
   auto body = [](const std::string& endpoint, const std::string& p256dh) {

@@ -1,4 +1,4 @@
-// The HTTP providers (sendgrid, mailgun, twilio, webhook) against a local
+// The HTTP providers (sendgrid, mailgun, twilio, vonage, webhook) against a local
 // stand-in, asserting the exact request each API documents — method, path,
 // auth, content type, body fields — and the status mapping the chain relies
 // on (5xx/429/timeouts retried, 401/403 and 4xx not).
@@ -256,6 +256,123 @@ TEST_F(TwilioTest, ServerErrorsFailOverToTheNextSmsProvider) {
   EXPECT_EQ(r->provider, "console");
   EXPECT_EQ(r->attempts, 4);  // 3 on twilio + 1 on console
   EXPECT_EQ(api_.request_count(), 3u);
+}
+
+// ---- Vonage --------------------------------------------------------------
+
+class VonageTest : public HttpProvidersTest {
+ protected:
+  void SetUp() override {
+    set("sms.vonage.api_key", "vk-123");
+    set("sms.vonage.api_secret", "vs-secret");
+    set("sms.vonage.base_url", api_.base_url());
+    set("sms.providers", list({"vonage"}));
+    ASSERT_EQ(messaging_.sms_chain(), (std::vector<std::string>{"vonage"})) << messaging_.sms_status().to_string();
+  }
+  // Vonage answers 200 whatever the outcome; the verdict is the part's status.
+  static std::string answer(const std::string& status, const std::string& error_text = "") {
+    if (status == "0")
+      return R"({"message-count":"1","messages":[{"to":"14155550100","message-id":"0A0000000123ABCD1",)"
+             R"("status":"0","remaining-balance":"3.14","message-price":"0.03","network":"12345"}]})";
+    return R"({"message-count":"1","messages":[{"status":")" + status + R"(","error-text":")" + error_text +
+           R"("}]})";
+  }
+};
+
+TEST_F(VonageTest, SendsTheDocumentedSmsRequest) {
+  set("sms.from", "+15005550006");
+  api_.enqueue({.status = 200, .headers = {{"Content-Type", "application/json"}}, .body = answer("0")});
+  auto r = messaging_.send_sms({.to = "+14155550100", .body = "Your code is 123 456 & more"});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->provider, "vonage");
+  EXPECT_EQ(r->message_id, "0A0000000123ABCD1");
+  auto req = api_.requests().at(0);
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.target, "/sms/json");
+  EXPECT_EQ(req.header("Content-Type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(req.header("Authorization"), "") << "the credentials go in the form";
+  // Numbers without the leading '+'; GSM text needs no type.
+  EXPECT_EQ(req.form(), (std::vector<std::pair<std::string, std::string>>{{"api_key", "vk-123"},
+                                                                          {"api_secret", "vs-secret"},
+                                                                          {"from", "15005550006"},
+                                                                          {"to", "14155550100"},
+                                                                          {"text", "Your code is 123 456 & more"}}));
+}
+
+TEST_F(VonageTest, TextOutsideGsm7IsSentAsUnicodeAndASenderIdAsIs) {
+  set("sms.from", "Acme");
+  api_.set_default({.status = 200, .body = answer("0")});
+  // GSM 03.38 covers these, the euro and brackets from its extension table.
+  ASSERT_TRUE(messaging_.send_sms({.to = "+4915112345678", .body = "Grüße, 5€ [ok] à Ñ Δ"}).ok());
+  ASSERT_TRUE(messaging_.send_sms({.to = "+4915112345678", .body = "こんにちは"}).ok());
+  ASSERT_TRUE(messaging_.send_sms({.to = "+4915112345678", .body = "ok `quoted`"}).ok());
+  auto reqs = api_.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0].form_values("from"), (std::vector<std::string>{"Acme"}));
+  EXPECT_TRUE(reqs[0].form_values("type").empty());
+  EXPECT_EQ(reqs[1].form_values("type"), (std::vector<std::string>{"unicode"}));
+  EXPECT_EQ(reqs[1].form_values("text"), (std::vector<std::string>{"こんにちは"}));
+  EXPECT_EQ(reqs[2].form_values("type"), (std::vector<std::string>{"unicode"})) << "the backtick is not GSM";
+}
+
+TEST_F(VonageTest, ThrottledIsRetriedThenFailsOver) {
+  set("sms.from", "Acme");
+  set("sms.providers", list({"vonage", "console"}));
+  api_.set_default({.status = 200, .body = answer("1", "Throughput Rate Exceeded")});
+  auto r = messaging_.send_sms({.to = "+14155550100", .body = "hi"});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->provider, "console");
+  EXPECT_EQ(r->failed_over_from, (std::vector<std::string>{"vonage"}));
+  EXPECT_EQ(api_.request_count(), 3u) << "sms.retry.max_attempts calls to vonage";
+}
+
+TEST_F(VonageTest, HttpRateLimitsAndServerErrorsAreRetried) {
+  set("sms.from", "Acme");
+  api_.fail_next(1, 429);
+  api_.fail_next(1, 503);
+  api_.set_default({.status = 200, .body = answer("0")});
+  auto r = messaging_.send_sms({.to = "+14155550100", .body = "hi"});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->attempts, 3);
+}
+
+TEST_F(VonageTest, BadCredentialsArePermissionDeniedNotRetriedAndTheSecretIsNotInTheError) {
+  set("sms.from", "Acme");
+  for (const char* status : {"4", "8", "9"}) {
+    api_.enqueue({.status = 200, .body = answer(status, "Bad Credentials")});
+    auto r = messaging_.send_sms({.to = "+14155550100", .body = "hi"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::kPermissionDenied) << status;
+    EXPECT_EQ(r.status().message().find("vs-secret"), std::string::npos);
+  }
+  EXPECT_EQ(api_.request_count(), 3u) << "one call each";
+}
+
+TEST_F(VonageTest, RefusedMessagesAreInvalidArgumentNotRetried) {
+  set("sms.from", "Acme");
+  for (const char* status : {"2", "3", "6"}) {
+    api_.enqueue({.status = 200, .body = answer(status, "Invalid To Number")});
+    auto r = messaging_.send_sms({.to = "+14155550100", .body = "hi"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << status;
+    EXPECT_NE(r.status().message().find("Invalid To Number"), std::string::npos);
+  }
+  EXPECT_EQ(api_.request_count(), 3u);
+}
+
+TEST_F(VonageTest, WithoutASenderTheMessageIsRejectedBeforeAnyRequest) {
+  auto r = messaging_.send_sms({.to = "+14155550100", .body = "hi"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(r.status().fields().at(0).field, "/from");
+  EXPECT_EQ(api_.request_count(), 0u);
+}
+
+TEST_F(HttpProvidersTest, VonageNeedsKeyAndSecret) {
+  set("sms.vonage.api_key", "vk");
+  set("sms.providers", list({"vonage"}));
+  EXPECT_EQ(messaging_.sms_chain(), (std::vector<std::string>{"console"}));
+  EXPECT_EQ(messaging_.sms_status().fields().at(0).field, "sms.vonage.api_secret");
 }
 
 // ---- Webhook -------------------------------------------------------------

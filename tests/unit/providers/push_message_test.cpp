@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -130,7 +131,7 @@ class PushChannel : public ::testing::Test {
 
 TEST_F(PushChannel, ConsoleIsTheDefaultAndWritesTheOutboxWithoutKeys) {
   EXPECT_EQ(messaging_.chain<PushKind>(), (std::vector<std::string>{"console"}));
-  EXPECT_EQ(messaging_.providers<PushKind>(), (std::vector<std::string>{"apns", "console", "fcm", "webpush"}));
+  EXPECT_EQ(messaging_.providers<PushKind>(), (std::vector<std::string>{"apns", "console", "discard", "fcm", "webpush"}));
   PushMessage m = valid_push();
   m.data = R"({"order":7})";
   auto r = messaging_.send<PushKind>(m);
@@ -178,6 +179,22 @@ TEST_F(PushChannel, WebpushNeedsItsKeyAndSubjectBeforeItCanBeChosen) {
   EXPECT_EQ(messaging_.status<PushKind>().fields()[0].field, "push.webpush.subject");
   ASSERT_TRUE(config_.set("push.webpush.subject", bj::value("mailto:ops@example.com"), "test"));
   EXPECT_EQ(messaging_.chain<PushKind>(), (std::vector<std::string>{"webpush"}));
+}
+
+// Load tests and staging: discard takes every kind of target, answers an id
+// like a real provider's, and writes nothing anywhere.
+TEST_F(PushChannel, DiscardAcceptsEveryKindAndWritesNothing) {
+  ASSERT_TRUE(config_.set("push.providers", boost::json::array{"discard"}, "test"));
+  PushMessage web = valid_push();
+  PushMessage fcm = valid_push();
+  fcm.to = FcmToken{"fcm-token-1"};
+  for (auto& m : {web, fcm}) {
+    auto r = messaging_.send<PushKind>(m);
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    EXPECT_EQ(r->provider, "discard");
+    EXPECT_EQ(r->message_id.rfind("discard-", 0), 0u) << r->message_id;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/outbox"));
 }
 
 }  // namespace

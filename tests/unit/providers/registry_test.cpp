@@ -92,15 +92,17 @@ TEST(Registry, MessagingRegistersTheBuiltInProviders) {
   ManualClock clock;
   config::ConfigService config(nullptr, nullptr, clock);
   Messaging m(config, clock, nullptr, "/tmp");
-  EXPECT_EQ(m.email_providers(), (std::vector<std::string>{"console", "mailgun", "sendgrid", "ses", "smtp"}));
-  EXPECT_EQ(m.sms_providers(), (std::vector<std::string>{"console", "sns", "twilio", "webhook"}));
+  EXPECT_EQ(m.email_providers(), (std::vector<std::string>{"console", "discard", "mailgun", "sendgrid", "ses", "smtp"}));
+  EXPECT_EQ(m.sms_providers(), (std::vector<std::string>{"console", "discard", "sns", "twilio", "vonage", "webhook"}));
+  EXPECT_EQ(m.providers<WhatsAppKind>(), (std::vector<std::string>{"console", "discard", "meta", "twilio"}));
   EXPECT_TRUE(config.is_secret("email.sendgrid.api_key"));
   EXPECT_TRUE(config.is_secret("email.mailgun.api_key"));
   EXPECT_TRUE(config.is_secret("email.smtp.password"));
   EXPECT_TRUE(config.is_secret("sms.twilio.auth_token"));
   EXPECT_TRUE(config.is_secret("sms.webhook.token"));
   for (const char* key : {"email.ses.secret_access_key", "email.ses.session_token", "sms.sns.secret_access_key",
-                          "sms.sns.session_token"})
+                          "sms.sns.session_token", "sms.vonage.api_secret", "whatsapp.meta.access_token",
+                          "whatsapp.twilio.auth_token"})
     EXPECT_TRUE(config.is_secret(key)) << key;
   EXPECT_FALSE(config.is_secret("email.ses.access_key_id"));
   // The providers' keys are file-local constants: check the declared defaults.
