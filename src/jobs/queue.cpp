@@ -237,6 +237,48 @@ Result<std::vector<Enqueued>> Queue::Impl::insert(store::Tx& tx, const std::stri
     p.emplace_back(j.dedup_key.empty() ? store::Value(nullptr) : store::Value(j.dedup_key));
     p.emplace_back(now);
   };
+  // A local worker with room takes ready jobs in this same transaction (one
+  // commit from enqueue to start): inserted active when nothing a claim
+  // would prefer is waiting (hand_over.cpp), else claimed after the insert
+  // (with the queue's pause, limits and priority order).
+  auto is_ready = [&](size_t i) { return (jobs[i].run_at_ms ? jobs[i].run_at_ms : now + jobs[i].delay_ms) <= now; };
+  std::shared_ptr<Taker> taker;
+  ClaimOptions want;
+  if (std::any_of(jobs.begin(), jobs.end(), [&](const NewJob& j) { return is_ready(&j - jobs.data()); })) {
+    std::vector<std::shared_ptr<Taker>> local;
+    {
+      std::lock_guard lock(mu);
+      if (auto it = takers.find(queue); it != takers.end() && !it->second.empty()) {
+        local = it->second;
+        std::rotate(it->second.begin(), it->second.begin() + 1, it->second.end());  // take turns
+      }
+    }
+    for (auto& t : local) {
+      want = t->wants();
+      if (want.max > 0) {
+        taker = t;
+        break;
+      }
+    }
+  }
+  std::vector<Claimed> handed;
+  if (taker) {
+    std::vector<size_t> direct;
+    for (size_t i : plain)
+      if (is_ready(i)) direct.push_back(i);
+    if (!direct.empty()) {
+      SB_ASSIGN(bool may, may_hand_over_new(tx, queue, now));
+      if (may) {
+        std::stable_sort(direct.begin(), direct.end(),
+                         [&](size_t a, size_t b) { return jobs[a].priority > jobs[b].priority; });
+        if (direct.size() > static_cast<size_t>(want.max)) direct.resize(static_cast<size_t>(want.max));
+        SB_ASSIGN(handed, insert_active(tx, queue, jobs, out, direct, want, now));
+        std::vector<char> taken(jobs.size(), 0);
+        for (size_t i : direct) taken[i] = 1;
+        plain.erase(std::remove_if(plain.begin(), plain.end(), [&](size_t i) { return taken[i] != 0; }), plain.end());
+      }
+    }
+  }
   // Jobs without a key cannot conflict: several rows per statement.
   for (size_t at = 0; at < plain.size();) {
     size_t n = chunk_for(plain.size() - at);
@@ -269,39 +311,17 @@ Result<std::vector<Enqueued>> Queue::Impl::insert(store::Tx& tx, const std::stri
     if (run_at > now) earliest_due = std::min(earliest_due, run_at);
     else ++ready;
   }
-  // A local worker with room gets ready jobs in this same transaction: the
-  // claim (with its pause, limits and priority order) commits with the
-  // enqueue, one commit sooner than waking it to claim on its own.
   const bool had_ready = ready > 0;
-  if (had_ready) {
-    std::vector<std::shared_ptr<Taker>> local;
-    {
-      std::lock_guard lock(mu);
-      if (auto it = takers.find(queue); it != takers.end() && !it->second.empty()) {
-        local = it->second;
-        std::rotate(it->second.begin(), it->second.begin() + 1, it->second.end());  // take turns
-      }
-    }
-    std::shared_ptr<Taker> taker;
-    ClaimOptions want;
-    for (auto& t : local) {
-      want = t->wants();
-      if (want.max > 0) {
-        taker = t;
-        break;
-      }
-    }
-    if (taker) {
-      std::vector<Claimed> handed;
-      SB_ASSIGN(handed, claim_in(tx, queue, want));
-      size_t n = handed.size();
-      ready -= std::min(ready, n);
-      tx.after_commit([this, taker, handed = std::move(handed)]() mutable {
-        if (handed_over) handed_over->inc(static_cast<double>(handed.size()));
-        observe_claimed(handed, clock.now_ms());
-        taker->give(std::move(handed));
-      });
-    }
+  if (taker && handed.empty() && had_ready) {
+    SB_ASSIGN(handed, claim_in(tx, queue, want));
+  }
+  if (!handed.empty()) {
+    ready -= std::min(ready, handed.size());
+    tx.after_commit([this, taker, handed = std::move(handed)]() mutable {
+      if (handed_over) handed_over->inc(static_cast<double>(handed.size()));
+      observe_claimed(handed, clock.now_ms());
+      taker->give(std::move(handed));
+    });
   }
   if (fresh > 0) {
     tx.after_commit([this, queue, had_ready, ready, fresh, earliest_due] {

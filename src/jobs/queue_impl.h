@@ -46,6 +46,12 @@ struct Queue::Impl {
   // --- in a transaction (the store's writer) -------------------------------
   Result<std::vector<Enqueued>> insert(store::Tx& tx, const std::string& queue, std::vector<NewJob>& jobs);
   Result<std::vector<Claimed>> claim_in(store::Tx& tx, const std::string& queue, const ClaimOptions& options);
+  // hand_over.cpp: whether new ready jobs may go straight to a local worker
+  // (nothing a claim would prefer, no pause or limit), and that insert.
+  Result<bool> may_hand_over_new(store::Tx& tx, const std::string& queue, int64_t now);
+  Result<std::vector<Claimed>> insert_active(store::Tx& tx, const std::string& queue, const std::vector<NewJob>& jobs,
+                                             const std::vector<Enqueued>& ids, const std::vector<size_t>& which,
+                                             const ClaimOptions& options, int64_t now);
   Status ack_in(store::Tx& tx, const std::string& queue, const Ack& ack, int64_t now);
   // Many acks: those without a result go several per statement.
   Result<std::vector<Status>> ack_many_in(store::Tx& tx, const std::string& queue, const std::vector<Ack>& acks,

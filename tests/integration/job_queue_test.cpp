@@ -405,6 +405,43 @@ TEST_P(JobQueueTest, ALocalWorkerGetsTheJobInsideTheEnqueueTransaction) {
   EXPECT_EQ(queue.info("idle")->counts.completed, 1);
 }
 
+// The hand-over inserts new jobs straight into the active state only when a
+// claim would have chosen them: never from a paused queue, and never ahead
+// of a ready job already waiting (here: one whose delay just ran out).
+TEST_P(JobQueueTest, TheHandOverRespectsPauseAndJobsAlreadyWaiting) {
+  std::mutex mu;
+  std::vector<std::string> order;
+  std::condition_variable cv;
+  NewJob later = job(R"({"n":"older"})");
+  later.delay_ms = 1000;
+  std::string older = enqueue_one("ho", later);
+  ASSERT_TRUE(queue.pause("ho"));
+  auto worker = queue.work("ho", 2, [&](const Claimed& c) -> Result<std::string> {
+    std::lock_guard lock(mu);
+    order.push_back(c.id);
+    cv.notify_all();
+    return std::string();
+  });
+  std::string paused_job = enqueue_one("ho", job(R"({"n":"paused"})"));
+  EXPECT_EQ(metrics.counter("sb_jobs_handed_over_total", "").value(), 0) << "paused: nothing handed over";
+  EXPECT_EQ(queue.info("ho")->counts.active, 0);
+  ASSERT_TRUE(queue.resume("ho"));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return order.size() == 1; }));
+    EXPECT_EQ(order[0], paused_job);
+  }
+  clock.advance(2000ms);  // the older job is due now, still in the delayed state
+  std::string fresh = enqueue_one("ho", job(R"({"n":"fresh"})"));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return order.size() == 3; }));
+    EXPECT_EQ(order[1], older) << "the job that was due first goes first";
+    EXPECT_EQ(order[2], fresh);
+  }
+  worker->stop();
+}
+
 TEST_P(JobQueueTest, RepeatableJobEnqueuesOncePerTickAcrossInstances) {
   events::EventLog log2(*db, clock);
   Queue other(*db, log2, clock);
