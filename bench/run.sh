@@ -119,3 +119,4 @@ printf "POST /v1/events Postgres 64 conns, durable       %10.0f events/s  (targe
 stop_sb
 taskset -c 0 "$BENCH/append_bench" "$PG_URL" 1000 200000 | grep -v migration | sed "s/^/PostgreSQL              /"
 bash "$ROOT/bench/jobs.sh" "$BUILD"
+bash "$ROOT/bench/notify.sh" "$BUILD"
