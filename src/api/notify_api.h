@@ -59,6 +59,7 @@ inline const Key<boost::json::value> kCaps{
 inline const Key<boost::json::value> kDigests{
     "notify.digests", boost::json::value(boost::json::array{}),
     "Digests: [{type, channels, window = \"1h\"} | {type, channels, daily_at = \"09:00\"}] (user's time zone)",
+    config::hot,  // watched (NotifyComponent::init): the next send sees a change
     config::check(
         [](const boost::json::value& v) -> std::optional<std::string> {
           auto r = notify::parse_digests(v);
