@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <map>
+#include <set>
 #include <mutex>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -20,6 +22,7 @@
 #include "notify/service.h"
 #include "providers/channel_kinds.h"
 #include "providers/messaging.h"
+#include "providers/push/push.h"
 #include "temp_dir.h"
 #include "test_databases.h"
 
@@ -30,6 +33,7 @@ struct Outbox {
   std::mutex mu;
   std::vector<providers::EmailMessage> emails;  // guarded by mu
   std::vector<providers::SmsMessage> sms;       // guarded by mu
+  std::vector<providers::PushMessage> pushes;   // guarded by mu
   std::atomic<int> fail_next{0};
 };
 
@@ -63,6 +67,19 @@ class CaptureSms final : public providers::SmsSender {
   Outbox& o_;
 };
 
+class CapturePush final : public providers::PushSender {
+ public:
+  explicit CapturePush(Outbox& o) : o_(o) {}
+  Result<std::string> send(const providers::PushMessage& m) override {
+    std::lock_guard lock(o_.mu);
+    o_.pushes.push_back(m);
+    return std::string("push-1");
+  }
+
+ private:
+  Outbox& o_;
+};
+
 int64_t at(const char* rfc3339) {
   int64_t ms = 0;
   EXPECT_TRUE(parse_rfc3339(rfc3339, ms)) << rfc3339;
@@ -85,6 +102,11 @@ class NotifyDigestTest : public ::testing::TestWithParam<store::Engine> {
         {"capture", "test", {}, [this](const config::ConfigService&) -> Result<std::unique_ptr<providers::SmsSender>> {
            return std::unique_ptr<providers::SmsSender>(new CaptureSms(outbox));
          }}));
+    EXPECT_TRUE(messaging.registry<providers::PushKind>().add(
+        {"capture", "test", {}, [this](const config::ConfigService&) -> Result<std::unique_ptr<providers::PushSender>> {
+           return std::unique_ptr<providers::PushSender>(new CapturePush(outbox));
+         }}));
+    EXPECT_TRUE(config.set("push.providers", boost::json::array{"capture"}, "test"));
     EXPECT_TRUE(config.set("email.providers", boost::json::array{"capture"}, "test"));
     EXPECT_TRUE(config.set("sms.providers", boost::json::array{"capture"}, "test"));
     EXPECT_TRUE(config.set("email.retry.max_attempts", boost::json::value(1), "test"));
@@ -359,6 +381,46 @@ TEST_P(NotifyDigestTest, WithoutADigestTemplateTheDigestEndsDeadWithTheReason) {
   ASSERT_TRUE(status_is(a, "dead"));
   EXPECT_EQ(delivery(notification_of(a)).detail,
             "digest " + digest_of(a) + ": no sms template for activity.digest (a digest's template)");
+}
+
+TEST_P(NotifyDigestTest, ConcurrentSendsShareOneDigestAndOneMessage) {
+  configure(R"([{"type":"activity","channels":["email"],"window":"15m"}])");
+  std::mutex mu;
+  std::set<std::string> digests_seen;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        auto n = service->send({"u1", "activity", R"({"what":"x"})", {"email"}, false, "", ""});
+        ASSERT_TRUE(n.ok()) << n.status().to_string();
+        std::lock_guard lock(mu);
+        digests_seen.insert(digest_of(n->deliveries[0]));
+      }
+    });
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(digests_seen.size(), 1u) << "one job per (user, type, channel, window end)";
+  ASSERT_TRUE(emails_after(at("2023-11-14T22:15:00Z"), 1));
+  std::lock_guard lock(outbox.mu);
+  EXPECT_EQ(outbox.emails[0].subject, "20 updates");
+}
+
+TEST_P(NotifyDigestTest, APushDigestGoesToEveryDevice) {
+  configure(R"([{"type":"activity","channels":["push"],"window":"1h"}])");
+  put("activity", "push", "New", "{{what}}");
+  put("activity.digest", "push", "{{count}} updates", "{{#items}}{{what}} {{/items}}");
+  ASSERT_TRUE(service->add_device("u1", {"", "fcm", "fcm-token-1", "", "", 0}).ok());
+  ASSERT_TRUE(service->add_device("u1", {"", "fcm", "fcm-token-2", "", "", 0}).ok());
+  auto a = send("a", {"push"});
+  auto b = send("b", {"push"});
+  clock.set_now_ms(at("2023-11-14T23:00:00Z"));
+  ASSERT_TRUE(queue.tick());
+  ASSERT_TRUE(status_is(a, "sent"));
+  ASSERT_TRUE(status_is(b, "sent"));
+  std::lock_guard lock(outbox.mu);
+  ASSERT_EQ(outbox.pushes.size(), 2u);
+  EXPECT_EQ(outbox.pushes[0].title, "2 updates");
+  EXPECT_EQ(outbox.pushes[0].body, "a b ");
+  EXPECT_EQ(boost::json::parse(outbox.pushes[0].data).at("count").as_int64(), 2);
 }
 
 TEST(NotifyDigestConfig, BadEntriesNameTheField) {
