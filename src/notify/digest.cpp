@@ -346,6 +346,8 @@ Result<jobs::Completion> Service::Impl::deliver_digest(const jobs::Claimed& job)
     sent = messaging.send_whatsapp(std::move(m));
   }
   if (sent.ok()) {
+    // sb_notify_send_latency_seconds is not observed: a digest waits for its
+    // window by design, which would only bury the latency of single sends.
     message_id = sent->message_id;  // a status callback then moves every delivery of the digest
     return jobs::Completion{"", outcome("sent", sent->provider, "", &kNotificationSent)};
   }
