@@ -438,11 +438,12 @@ NotifyComponent::NotifyComponent(Kernel& kernel, JobsComponent& jobs, MessagingC
     : Component("notify"), kernel_(kernel), jobs_(jobs), messaging_(messaging), identity_(identity) {}
 NotifyComponent::~NotifyComponent() {
   if (caps_watch_) kernel_.config.unwatch(caps_watch_);
+  if (digests_watch_) kernel_.config.unwatch(digests_watch_);
 }
 
 void NotifyComponent::declare(Declarations& d) {
   using namespace notify_keys;
-  d.config.declare(kDefaultLocale, kMaxAttempts, kBackoffMs, kWorkers, kRules, kCaps, kCallbackPublicUrl,
+  d.config.declare(kDefaultLocale, kMaxAttempts, kBackoffMs, kWorkers, kRules, kCaps, kDigests, kCallbackPublicUrl,
                    kCallbackSendgridKey, kCallbackMailgunKey, kCallbackTwilioToken, kCallbackMaxAgeMs);
   d.permission("notifications:send", "Send notifications to users");
   d.permission("notifications:read", "Read notifications and their delivery timelines");
@@ -469,6 +470,19 @@ Status NotifyComponent::init() {
   opt.caps = [this] {
     std::lock_guard lock(caps_mu_);
     return *caps_;
+  };
+  auto load_digests = [this, &cfg] {
+    auto digests = notify::parse_digests(cfg.get(kDigests));  // checked when set: parses
+    auto parsed = std::make_shared<const std::vector<notify::Digest>>(digests.ok() ? *digests
+                                                                                   : std::vector<notify::Digest>{});
+    std::lock_guard lock(digests_mu_);
+    digests_ = std::move(parsed);
+  };
+  load_digests();
+  digests_watch_ = cfg.watch(kDigests.name(), [load_digests](const std::string&) { load_digests(); });
+  opt.digests = [this] {
+    std::lock_guard lock(digests_mu_);
+    return digests_;
   };
   identity::AuthService* users = &identity_.auth();
   auto lookup = [users](const std::string& id) -> Result<notify::Recipient> {

@@ -56,6 +56,18 @@ inline const Key<boost::json::value> kCaps{
           return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
         },
         "an array of caps (see docs/notifications.md)")};
+inline const Key<boost::json::value> kDigests{
+    "notify.digests", boost::json::value(boost::json::array{}),
+    "Digests: [{type, channels, window = \"1h\"} | {type, channels, daily_at = \"09:00\"}] (user's time zone)",
+    config::hot,  // watched (NotifyComponent::init): the next send sees a change
+    config::check(
+        [](const boost::json::value& v) -> std::optional<std::string> {
+          auto r = notify::parse_digests(v);
+          if (r.ok()) return std::nullopt;
+          const auto& f = r.status().fields();
+          return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
+        },
+        "an array of digests (see docs/notifications.md)")};
 // Provider status callbacks (notify/callbacks.h, docs/notifications.md).
 // Read on every callback, so a change applies to the next one.
 inline const Key<std::string> kCallbackPublicUrl{
@@ -132,6 +144,10 @@ class NotifyComponent final : public Component {
   std::mutex caps_mu_;
   std::shared_ptr<const std::vector<notify::Cap>> caps_;  // guarded by caps_mu_
   uint64_t caps_watch_ = 0;
+  // notify.digests, likewise.
+  std::mutex digests_mu_;
+  std::shared_ptr<const std::vector<notify::Digest>> digests_;  // guarded by digests_mu_
+  uint64_t digests_watch_ = 0;
 };
 
 }  // namespace sb::api

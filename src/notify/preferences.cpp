@@ -164,6 +164,8 @@ void Service::start() {
     impl_->workers.push_back(impl_->queue.work_completing(
         queue_for(ch), impl_->options.workers, [this](const jobs::Claimed& job) { return impl_->deliver(job); }));
   }
+  impl_->workers.push_back(impl_->queue.work_completing(
+      kDigestQueue, 2, [this](const jobs::Claimed& job) { return impl_->deliver_digest(job); }));
 }
 
 void Service::stop() {

@@ -190,7 +190,8 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r, JobsB
       d.detail = "quiet hours until " + format_rfc3339(*quiet);
     }
     int64_t run_at = quiet && d.status == "deferred" ? *quiet : 0;
-    if (!r.critical && d.status != "suppressed") {
+    if (!r.critical && d.status != "suppressed") SB_TRY(join_digest(tx, r.user_id, r.type, d, now));  // digest.cpp
+    if (!r.critical && d.status != "suppressed" && d.status != "digested") {
       SB_ASSIGN(auto cap, check_caps(tx, r.user_id, r.type, ch, now));
       if (cap.drop) {
         d.status = "suppressed";

@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include <boost/json/value.hpp>
+#include "notify/digest.h"
 #include "notify/rules.h"
 
 namespace sb::store { class Db; class Tx; }
@@ -66,7 +67,7 @@ struct TimelineEntry {
 struct Delivery {
   std::string id;
   std::string channel;
-  std::string status;  // queued deferred sending sent delivered retrying dead suppressed bounced
+  std::string status;  // queued deferred digested sending sent delivered retrying dead suppressed bounced
   std::string provider;
   int attempts = 0;
   std::string detail;  // why suppressed / the last error
@@ -181,6 +182,8 @@ struct Options {
   int64_t backoff_ms = 2000;        // first retry; exponential with full jitter
   int workers = 16;                 // per channel, in-process
   std::function<std::vector<Cap>()> caps;  // read at every send (runtime config); empty = none
+  // Read at every non-critical delivery (runtime config); empty or null = none.
+  std::function<std::shared_ptr<const std::vector<Digest>>()> digests;
 };
 
 class Service {

@@ -64,6 +64,11 @@ struct Service::Impl {
   using Record = std::function<Status(store::Tx&)>;
   using Outcome = std::function<Record(const std::string&, const std::string&, const std::string&,
                                        const events::EventType*)>;
+  // Digests (digest.cpp): a delivery of a digested type x channel joins its
+  // digest (status "digested") instead of going out on its own; the digest's
+  // job on "notify.digest" sends them as one message.
+  Status join_digest(store::Tx& tx, const std::string& user, const std::string& type, Delivery& d, int64_t now);
+  Result<jobs::Completion> deliver_digest(const jobs::Claimed& job);
   Result<jobs::Completion> deliver_push(const jobs::Claimed& job, const std::string& user, const std::string& title,
                                         const std::string& body, const std::string& data, const Outcome& outcome,
                                         int64_t& sending_at);

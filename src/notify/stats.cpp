@@ -12,7 +12,7 @@ void add(Counts& c, const std::string& status, int64_t n) {
   else if (status == "delivered") c.delivered += n;
   else if (status == "dead" || status == "bounced") c.failed += n;  // bounced: sent, then refused
   else if (status == "suppressed") c.suppressed += n;
-  else c.pending += n;  // queued, sending, retrying
+  else c.pending += n;  // queued, deferred, digested, sending, retrying
 }
 }  // namespace
 
@@ -25,10 +25,11 @@ Result<std::vector<Notification>> Service::list(const ListQuery& q) {
   std::vector<FieldError> errs;
   if (q.limit < 1 || q.limit > 100) errs.push_back({"limit", "must be 1 to 100"});
   if (!q.channel.empty() && !known_channel(q.channel)) errs.push_back({"channel", kChannelMessage});
-  static const char* kStatuses[] = {"queued",   "deferred", "sending",    "sent",   "delivered",
-                                    "retrying", "dead",     "suppressed", "bounced"};
+  static const char* kStatuses[] = {"queued",   "deferred", "digested",   "sending", "sent",
+                                    "delivered", "retrying", "dead", "suppressed", "bounced"};
   if (!q.status.empty() && std::none_of(std::begin(kStatuses), std::end(kStatuses), [&](auto s) { return q.status == s; }))
-    errs.push_back({"status", "must be queued, deferred, sending, sent, delivered, retrying, dead, suppressed or bounced"});
+    errs.push_back({"status", "must be queued, deferred, digested, sending, sent, delivered, retrying, dead, suppressed "
+                              "or bounced"});
   if (!errs.empty()) return Status::invalid(std::move(errs));
   std::string sql = "SELECT n.id FROM notifications n WHERE n.created_ms >= $1";
   store::Params p{q.since_ms};

@@ -168,6 +168,18 @@ TEST(NotifyE2E, RuleSendsAWelcomeEmailAndUsersControlTheirInbox) {
   EXPECT_EQ(bj::parse(cap1.body).at("deliveries").at(0).at("status").as_string(), "queued");
   EXPECT_EQ(bj::parse(cap2.body).at("deliveries").at(0).at("status").as_string(), "suppressed") << cap2.body;
   EXPECT_EQ(admin("PUT", "/v1/config/notify.caps", R"({"value":[{"channel":"fax"}]})").status, 400);
+  // A digest set at runtime: the next send waits in it (docs/notifications.md#digests).
+  ASSERT_EQ(admin("PUT", "/v1/config/notify.digests",
+                  R"({"value":[{"type":"capped","channels":["email"],"daily_at":"09:00"}]})")
+                .status,
+            200);
+  ASSERT_EQ(admin("PUT", "/v1/notifications/templates/capped/email", R"({"subject":"s","body":"b"})").status, 200);
+  auto digested = admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"capped","channels":["email"]})");
+  EXPECT_EQ(bj::parse(digested.body).at("deliveries").at(0).at("status").as_string(), "digested") << digested.body;
+  EXPECT_EQ(bj::parse(admin("GET", "/v1/notifications?status=digested").body).at("notifications").as_array().size(), 1u);
+  auto bad_digest = admin("PUT", "/v1/config/notify.digests", R"({"value":[{"type":"capped","channels":["email"],"window":"1y"}]})");
+  EXPECT_EQ(bad_digest.status, 400);
+  EXPECT_NE(bad_digest.body.find("/0/window"), std::string::npos) << bad_digest.body;
   EXPECT_EQ(admin("POST", "/v1/notifications", R"({"user_id":"nobody","type":"comment"})").status, 400);
   EXPECT_EQ(admin("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"nope"})").status, 400);
   EXPECT_EQ(me("POST", "/v1/notifications", R"({"user_id":")" + user + R"(","type":"comment"})").status, 403);
