@@ -34,40 +34,32 @@ inline const Key<int64_t> kMaxAttempts{"notify.max_attempts", 5, "Attempts per d
 inline const Key<int64_t> kBackoffMs{"notify.backoff_ms", 2000,
                                      "First retry delay of a delivery (exponential, full jitter)", at_least(0)};
 inline const Key<int64_t> kWorkers{"notify.workers", 4, "In-process delivery workers per channel", at_least(1)};
+// A JSON list checked by the parser that reads it: its first field error.
+template <typename Parse>
+auto parsed_by(Parse parse, const char* doc) {
+  return config::check(
+      [parse](const boost::json::value& v) -> std::optional<std::string> {
+        auto r = parse(v);
+        if (r.ok()) return std::nullopt;
+        const auto& f = r.status().fields();
+        return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
+      },
+      doc);
+}
+// All three are read again on change (NotifyComponent::init watches caps and
+// digests; the rules runner reads its key every pass): hot.
 inline const Key<boost::json::value> kRules{
     "notify.rules", boost::json::value(boost::json::array{}),
-    "Event rules: [{on, type, user = \"$.data.user_id\", data = \"$.data\", channels, critical}]",
-    config::check(
-        [](const boost::json::value& v) -> std::optional<std::string> {
-          auto r = notify::parse_rules(v);
-          if (r.ok()) return std::nullopt;
-          const auto& f = r.status().fields();
-          return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
-        },
-        "an array of rules (see docs/notifications.md)")};
+    "Event rules: [{on, type, user = \"$.data.user_id\", data = \"$.data\", channels, critical}]", config::hot,
+    parsed_by(notify::parse_rules, "an array of rules (see docs/notifications.md)")};
 inline const Key<boost::json::value> kCaps{
     "notify.caps", boost::json::value(boost::json::array{}),
-    "Frequency caps: [{channel, type = \"*\", max, window_ms, over = \"defer\"|\"drop\"}]",
-    config::check(
-        [](const boost::json::value& v) -> std::optional<std::string> {
-          auto r = notify::parse_caps(v);
-          if (r.ok()) return std::nullopt;
-          const auto& f = r.status().fields();
-          return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
-        },
-        "an array of caps (see docs/notifications.md)")};
+    "Frequency caps: [{channel, type = \"*\", max, window_ms, over = \"defer\"|\"drop\"}]", config::hot,
+    parsed_by(notify::parse_caps, "an array of caps (see docs/notifications.md)")};
 inline const Key<boost::json::value> kDigests{
     "notify.digests", boost::json::value(boost::json::array{}),
     "Digests: [{type, channels, window = \"1h\"} | {type, channels, daily_at = \"09:00\"}] (user's time zone)",
-    config::hot,  // watched (NotifyComponent::init): the next send sees a change
-    config::check(
-        [](const boost::json::value& v) -> std::optional<std::string> {
-          auto r = notify::parse_digests(v);
-          if (r.ok()) return std::nullopt;
-          const auto& f = r.status().fields();
-          return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
-        },
-        "an array of digests (see docs/notifications.md)")};
+    config::hot, parsed_by(notify::parse_digests, "an array of digests (see docs/notifications.md)")};
 // Provider status callbacks (notify/callbacks.h, docs/notifications.md).
 // Read on every callback, so a change applies to the next one.
 inline const Key<std::string> kCallbackPublicUrl{
@@ -110,6 +102,9 @@ struct NotifyDeps {
   const Clock* clock = nullptr;                    // callback timestamps
 };
 
+// /v1/me/preferences, /v1/users/{id}/preferences, /v1/me/devices, /v1/me/inbox
+// (api/notify_me_api.cpp).
+void notify_me_routes(std::vector<http::Route>& out, const NotifyDeps& deps);
 // POST /v1/notifications/callbacks/{sendgrid,mailgun,twilio}: public routes,
 // each verified by its provider's signature (api/notify_callbacks_api.cpp).
 void notify_callback_routes(std::vector<http::Route>& out, const NotifyDeps& deps);

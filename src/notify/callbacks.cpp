@@ -181,6 +181,7 @@ Result<int> Service::apply_provider_status(const std::vector<ProviderStatus>& st
         const bool delivered = s.status == "delivered";
         const std::string detail = delivered ? "status callback" : without_addresses(s.reason);
         SB_TRY(impl_->transition(tx, id, s.status, s.provider, detail, static_cast<int>(r.int_at(2)), now));
+        impl_->count(tx, r.text_at(3), s.provider, s.status);
         // No "user" in the data: the inbox stream reads delivered events
         // that carry one as in-app items.
         bj::object data{{"notification", notification}, {"delivery", id}, {"type", r.text_at(5)},

@@ -22,27 +22,27 @@ struct Loaded {
   int64_t created_ms = 0;
 };
 
-// The template for (type, channel) in the best locale: the exact tag, its
-// language, the default locale, then the locale-less one.
-Result<Template> pick_template(store::Tx& tx, const Loaded& d, const std::string& default_locale) {
+}  // namespace
+
+Result<Template> pick_template(store::Tx& tx, const std::string& type, const std::string& channel,
+                               const std::string& locale, const std::string& default_locale) {
   std::vector<std::string> wanted;
-  if (!d.locale.empty()) {
-    wanted.push_back(d.locale);
-    if (auto dash = d.locale.find_first_of("-_"); dash != std::string::npos) wanted.push_back(d.locale.substr(0, dash));
+  if (!locale.empty()) {
+    wanted.push_back(locale);
+    if (auto dash = locale.find_first_of("-_"); dash != std::string::npos) wanted.push_back(locale.substr(0, dash));
   }
   wanted.push_back(default_locale);
   wanted.push_back("");
   SB_ASSIGN(auto rows, tx.query("SELECT locale, subject, body, html FROM notify_templates WHERE type = $1 AND "
-                                "channel = $2",
-                                {d.type, d.channel}));
+                                "channel = $2 ORDER BY locale",
+                                {type, channel}));
   for (auto& w : wanted)
     for (auto& r : rows)
-      if (r.text_at(0) == w) return Template{d.type, d.channel, w, r.text_at(1), r.text_at(2), r.text_at(3), 0};
-  if (!rows.empty()) return Template{d.type, d.channel, rows[0].text_at(0), rows[0].text_at(1), rows[0].text_at(2),
-                                     rows[0].text_at(3), 0};
-  return Status::not_found("no " + d.channel + " template for " + d.type);
+      if (r.text_at(0) == w) return Template{type, channel, w, r.text_at(1), r.text_at(2), r.text_at(3), 0};
+  if (!rows.empty())
+    return Template{type, channel, rows[0].text_at(0), rows[0].text_at(1), rows[0].text_at(2), rows[0].text_at(3), 0};
+  return Status::not_found("no " + channel + " template for " + type);
 }
-}  // namespace
 
 std::string timeline_entry(const std::string& status, int64_t at_ms, const std::string& provider,
                            const std::string& detail) {
@@ -147,7 +147,7 @@ Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
     if (rows.empty()) return Status::not_found("no delivery " + id);
     auto& r = rows[0];
     d = {r.text_at(0), r.text_at(1), r.text_at(2), r.text_at(3), r.text_at(4), r.text_at(5), r.text_at(6), r.int_at(7)};
-    tmpl = pick_template(tx, d, options.default_locale);
+    tmpl = pick_template(tx, d.type, d.channel, d.locale, options.default_locale);
     return {};
   }));
   // A delivery already settled (a job delivered again after its ack was lost).
@@ -165,6 +165,7 @@ Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
       int64_t now = clock.now_ms();
       SB_TRY(transition(tx, id, status, provider, detail, attempt, now,
                         at ? timeline_entry("sending", at, "", "") : std::string(), message_id));
+      count(tx, d.channel, provider, status);
       if (!event) return {};
       boost::json::object data{{"notification", d.notification_id}, {"delivery", id}, {"type", d.type},
                                {"channel", d.channel}, {"attempt", attempt}};
@@ -193,6 +194,7 @@ Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
                      {id, d.user_id, d.notification_id, d.type, title, text, d.data, now}));
       SB_TRY(transition(tx, id, "delivered", "inbox", "", attempt, now));
+      count(tx, d.channel, "inbox", "delivered");
       // The user id lets /v1/me/inbox/stream pick the caller's own items.
       boost::json::object ev{{"notification", d.notification_id}, {"delivery", id}, {"type", d.type},
                              {"channel", d.channel}, {"user", d.user_id}};

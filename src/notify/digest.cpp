@@ -94,28 +94,6 @@ Status carry_over(Service::Impl& s, store::Tx& tx, const std::string& from, cons
   return {};
 }
 
-// The digest template in the best locale: as notify/delivery.cpp picks a
-// delivery's (the exact tag, its language, the default, the locale-less one).
-Result<Template> pick_template(store::Tx& tx, const std::string& type, const std::string& channel,
-                               const std::string& locale, const std::string& default_locale) {
-  std::vector<std::string> wanted;
-  if (!locale.empty()) {
-    wanted.push_back(locale);
-    if (auto dash = locale.find_first_of("-_"); dash != std::string::npos) wanted.push_back(locale.substr(0, dash));
-  }
-  wanted.push_back(default_locale);
-  wanted.push_back("");
-  SB_ASSIGN(auto rows, tx.query("SELECT locale, subject, body, html FROM notify_templates WHERE type = $1 AND "
-                                "channel = $2 ORDER BY locale",
-                                {type, channel}));
-  for (auto& w : wanted)
-    for (auto& r : rows)
-      if (r.text_at(0) == w) return Template{type, channel, w, r.text_at(1), r.text_at(2), r.text_at(3), 0};
-  if (!rows.empty())
-    return Template{type, channel, rows[0].text_at(0), rows[0].text_at(1), rows[0].text_at(2), rows[0].text_at(3), 0};
-  return Status::not_found("no " + channel + " template for " + type + " (a digest's template)");
-}
-
 struct Member {
   std::string delivery, notification;
   int64_t created_ms = 0;
@@ -270,6 +248,7 @@ Result<jobs::Completion> Service::Impl::deliver_digest(const jobs::Claimed& job)
     return [this, members, digest, user, type, channel, attempt = job.attempt, at = sending_at, status, provider, why,
             detail, event, message_id](store::Tx& tx) -> Status {
       const int64_t now = clock.now_ms();
+      this->count(tx, channel, provider, status, members.size());
       for (const auto& m : members) {
         SB_TRY(transition(tx, m.delivery, status, provider, why, attempt, now,
                           at ? timeline_entry("sending", at, "", "") : std::string(), message_id));

@@ -206,6 +206,7 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r, JobsB
                    "VALUES ($1, $2, $3, $4, $5, $6, $7)",
                    {d.id, n.id, d.channel, d.status, d.detail, now, "[" + timeline_entry(d.status, now, "", d.detail) + "]"}));
     d.timeline.push_back({d.status, now, "", d.detail});
+    if (d.status != "queued") count(tx, d.channel, "", d.status);  // deferred, suppressed, digested
     if (d.status == "queued" || d.status == "deferred") {
       jobs::NewJob job;
       if (d.status == "deferred") job.run_at_ms = run_at;

@@ -20,6 +20,10 @@ inline constexpr const char* kChannels[] = {"email", "sms", "push", "whatsapp", 
 // What a field naming a channel must be (kChannels in words).
 inline constexpr const char* kChannelMessage = "must be email, sms, push, whatsapp or in_app";
 inline std::string queue_for(std::string_view channel) { return "notify." + std::string(channel); }
+// The template for (type, channel) in the best locale: the exact tag, its
+// language, the default locale, the locale-less one, else any (delivery.cpp).
+Result<Template> pick_template(store::Tx& tx, const std::string& type, const std::string& channel,
+                               const std::string& locale, const std::string& default_locale);
 // One timeline entry as stored: {"status","at_ms","provider","detail"}.
 std::string timeline_entry(const std::string& status, int64_t at_ms, const std::string& provider,
                            const std::string& detail);
@@ -56,6 +60,10 @@ struct Service::Impl {
   Status transition(store::Tx& tx, const std::string& delivery_id, const std::string& status,
                     const std::string& provider, const std::string& detail, int attempts, int64_t now,
                     const std::string& earlier = {}, const std::string& message_id = {});
+  // sb_notify_deliveries_total{channel, provider, outcome} += n once `tx`
+  // commits (outcome: the status a delivery reached).
+  void count(store::Tx& tx, const std::string& channel, const std::string& provider, const std::string& outcome,
+             size_t n = 1);
   // The job handler of "notify.<channel>" (delivery.cpp). What an attempt
   // came to is written with the job's ack (Completion::also); a retry writes
   // it before the job backs off.

@@ -91,4 +91,15 @@ Result<Stats> Service::stats(int64_t window_ms) {
   return s;
 }
 
+void Service::Impl::count(store::Tx& tx, const std::string& channel, const std::string& provider,
+                          const std::string& outcome, size_t n) {
+  if (!metrics_registry || n == 0) return;
+  tx.after_commit([this, channel, provider, outcome, n] {
+    metrics_registry
+        ->counter("sb_notify_deliveries_total", "Deliveries reaching a status, by channel, provider and status.",
+                  {{"channel", channel}, {"provider", provider}, {"outcome", outcome}})
+        .inc(static_cast<double>(n));
+  });
+}
+
 }  // namespace sb::notify

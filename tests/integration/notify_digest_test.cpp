@@ -380,7 +380,7 @@ TEST_P(NotifyDigestTest, WithoutADigestTemplateTheDigestEndsDeadWithTheReason) {
   ASSERT_TRUE(queue.tick());
   ASSERT_TRUE(status_is(a, "dead"));
   EXPECT_EQ(delivery(notification_of(a)).detail,
-            "digest " + digest_of(a) + ": no sms template for activity.digest (a digest's template)");
+            "digest " + digest_of(a) + ": no sms template for activity.digest");
 }
 
 TEST_P(NotifyDigestTest, ConcurrentSendsShareOneDigestAndOneMessage) {

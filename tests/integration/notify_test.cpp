@@ -125,10 +125,17 @@ class NotifyTest : public ::testing::TestWithParam<store::Engine> {
           if (user == "u-nomail") return Recipient{"", "+4915112345678"};
           return Recipient{user + "@example.com", "+4915112345678"};
         },
-        clock, opt);
+        clock, opt, &metrics);
     service->start();
   }
   ~NotifyTest() override { service->stop(); }
+
+  // sb_notify_deliveries_total for one channel, provider and status.
+  double delivered_count(const std::string& channel, const std::string& provider, const std::string& outcome) {
+    return metrics
+        .counter("sb_notify_deliveries_total", "", {{"channel", channel}, {"provider", provider}, {"outcome", outcome}})
+        .value();
+  }
 
   void put(std::string type, std::string channel, std::string locale, std::string subject, std::string body,
            std::string html = "") {
@@ -169,6 +176,7 @@ class NotifyTest : public ::testing::TestWithParam<store::Engine> {
   std::vector<Cap> caps;  // guarded by caps_mu
   Captured captured;
   std::vector<providers::PushMessage> pushes;  // guarded by captured.mu
+  metrics::Registry metrics;
   std::unique_ptr<Service> service;
 };
 
@@ -229,6 +237,7 @@ TEST_P(NotifyTest, OptedOutChannelsAreSuppressedUnlessCritical) {
   ASSERT_TRUE(critical.ok());
   EXPECT_EQ(settled(critical->id).deliveries[0].status, "sent") << "critical sends bypass opt-outs";
   EXPECT_EQ(service->preferences("u1")->types["promo"]["sms"], false);
+  EXPECT_EQ(delivered_count("sms", "", "suppressed"), 1);
 }
 
 TEST_P(NotifyTest, AnIdempotencyKeyRepeatReturnsTheFirstNotification) {
@@ -262,6 +271,9 @@ TEST_P(NotifyTest, RetriesThroughTheQueueThenSendsOrEndsDead) {
   EXPECT_EQ(dead.deliveries[0].status, "dead");
   EXPECT_NE(dead.deliveries[0].detail.find("provider down"), std::string::npos) << dead.deliveries[0].detail;
   EXPECT_EQ(count_events("notification.dead"), 1) << "never silently gone";
+  EXPECT_EQ(delivered_count("email", "", "retrying"), 2 + 2) << "two per send: the 1st attempts, then the 2nd";
+  EXPECT_EQ(delivered_count("email", "", "dead"), 1);
+  EXPECT_EQ(delivered_count("email", "capture", "sent"), 1);
   captured.fail_next = 0;
   auto again = service->retry(lost->id);
   ASSERT_TRUE(again.ok()) << again.status().to_string();
