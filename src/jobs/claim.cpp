@@ -222,8 +222,10 @@ Result<std::vector<Status>> Queue::Impl::ack_many_in(store::Tx& tx, const std::s
       at += n;
     }
   }
+  std::vector<events::Event> produced;
   for (const auto& a : acks)
-    if (a.also) SB_TRY(a.also(tx));
+    if (a.also) SB_TRY(a.also(tx, produced));
+  if (!produced.empty()) SB_TRY(events.append(tx, std::move(produced)).status());
   if (completed && done) tx.after_commit([this, done] { completed->inc(static_cast<double>(done)); });
   return out;
 }

@@ -27,6 +27,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "events/event.h"
 
 namespace sb::store { class Db; class Tx; }
 namespace sb::events { class EventLog; }
@@ -80,6 +81,12 @@ struct ClaimOptions {
   int64_t wait_ms = 0;        // claim_async only: long-poll bound
 };
 
+// Writes that commit with an ack (an in-process handler's record of what it
+// did). Events they produce go into `events`: an ack group's are appended
+// together after its acks, one sequence reservation and multi-row insert
+// instead of one append per job.
+using AckWrite = std::function<Status(store::Tx&, std::vector<events::Event>& events)>;
+
 struct Ack {
   std::string id;
   std::string lease;
@@ -88,7 +95,7 @@ struct Ack {
   // what it did commits with the ack or not at all, in the same grouped write
   // instead of a commit of its own that the handler's thread waits for.
   // Written even when the ack itself finds the lease gone (the work was done).
-  std::function<Status(store::Tx&)> also;
+  AckWrite also;
 };
 
 struct JobError {
@@ -161,7 +168,7 @@ using Handler = std::function<Result<std::string>(const Claimed& job)>;
 // A handler's result plus writes that commit with its ack (Ack::also).
 struct Completion {
   std::string result;
-  std::function<Status(store::Tx&)> also;
+  AckWrite also;
 };
 using CompletingHandler = std::function<Result<Completion>(const Claimed& job)>;
 

@@ -74,6 +74,14 @@ Status Service::Impl::transition(store::Tx& tx, const std::string& delivery_id, 
       .status();
 }
 
+Status Service::Impl::write_now(const Record& record) {
+  return db.write([&](store::Tx& tx) -> Status {
+    std::vector<events::Event> evs;
+    SB_TRY(record(tx, evs));
+    return evs.empty() ? Status() : events.append(tx, std::move(evs)).status();
+  });
+}
+
 // Push goes to every device of the user; one that is gone is removed, and
 // the delivery is sent when any device took it.
 Result<jobs::Completion> Service::Impl::deliver_push(const jobs::Claimed& job, const std::string& user,
@@ -117,16 +125,16 @@ Result<jobs::Completion> Service::Impl::deliver_push(const jobs::Claimed& job, c
   // Devices the push services called gone are forgotten with the record.
   auto with_gone = [gone](Record record) -> Record {
     if (gone.empty()) return record;
-    return [gone, record = std::move(record)](store::Tx& tx) -> Status {
+    return [gone, record = std::move(record)](store::Tx& tx, std::vector<events::Event>& evs) -> Status {
       for (auto& g : gone) SB_TRY(tx.exec("DELETE FROM notify_devices WHERE id = $1", {g}));
-      return record(tx);
+      return record(tx, evs);
     };
   };
   if (!provider.empty()) return jobs::Completion{"", with_gone(outcome("sent", provider, error, &kNotificationSent))};
   if (gone.size() == targets.size())
     return jobs::Completion{"", with_gone(outcome("suppressed", "", "every push device of the user is gone", nullptr))};
   if (retry && job.attempt < options.max_attempts) {
-    SB_TRY(db.write(with_gone(outcome("retrying", "", error, &kNotificationFailed))));
+    SB_TRY(write_now(with_gone(outcome("retrying", "", error, &kNotificationFailed))));
     return Status::unavailable(error);
   }
   return jobs::Completion{"", with_gone(outcome("dead", "", error, &kNotificationDead))};
@@ -161,7 +169,7 @@ Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
   Outcome outcome = [&](const std::string& status, const std::string& provider, const std::string& detail,
                         const events::EventType* event) -> Record {
     return [this, id, d, attempt = job.attempt, at = sending_at, status, provider, detail, event,
-            message_id](store::Tx& tx) -> Status {
+            message_id](store::Tx& tx, std::vector<events::Event>& evs) -> Status {
       int64_t now = clock.now_ms();
       SB_TRY(transition(tx, id, status, provider, detail, attempt, now,
                         at ? timeline_entry("sending", at, "", "") : std::string(), message_id));
@@ -171,7 +179,8 @@ Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
                                {"channel", d.channel}, {"attempt", attempt}};
       if (!provider.empty()) data["provider"] = provider;
       if (!detail.empty()) data["error"] = detail;
-      return events.append(tx, event->make(clock, d.notification_id, data)).status();
+      evs.push_back(event->make(clock, d.notification_id, data));
+      return {};
     };
   };
   if (!tmpl.ok()) return jobs::Completion{"", outcome("dead", "", tmpl.status().message(), &kNotificationDead)};
@@ -188,7 +197,7 @@ Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
 
   if (d.channel == "in_app") {
     return jobs::Completion{"", [this, id, d, attempt = job.attempt, title = *subject,
-                                 text = *body](store::Tx& tx) -> Status {
+                                 text = *body](store::Tx& tx, std::vector<events::Event>& evs) -> Status {
       int64_t now = clock.now_ms();
       SB_TRY(tx.exec("INSERT INTO notify_inbox (id, user_id, notification_id, type, title, body, data, created_ms) "
                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
@@ -198,7 +207,8 @@ Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
       // The user id lets /v1/me/inbox/stream pick the caller's own items.
       boost::json::object ev{{"notification", d.notification_id}, {"delivery", id}, {"type", d.type},
                              {"channel", d.channel}, {"user", d.user_id}};
-      return events.append(tx, kNotificationDelivered.make(clock, d.notification_id, ev)).status();
+      evs.push_back(kNotificationDelivered.make(clock, d.notification_id, ev));
+      return {};
     }};
   }
 
@@ -246,7 +256,7 @@ Result<jobs::Completion> Service::Impl::deliver(const jobs::Claimed& job) {
   }
   const Status& err = sent.status();
   if (err.retryable() && job.attempt < options.max_attempts) {
-    SB_TRY(db.write(outcome("retrying", "", err.message(), &kNotificationFailed)));
+    SB_TRY(write_now(outcome("retrying", "", err.message(), &kNotificationFailed)));
     return err;  // the job backs off and comes again
   }
   return jobs::Completion{"", outcome("dead", "", err.message(), &kNotificationDead)};

@@ -233,7 +233,8 @@ Result<jobs::Completion> Service::Impl::deliver_digest(const jobs::Claimed& job)
   if (quiet) {
     auto until = quiet_until(*quiet, clock.now_ms());
     if (until.ok() && *until)
-      return jobs::Completion{"", [this, digest, user, type, channel, at = **until](store::Tx& tx) -> Status {
+      return jobs::Completion{"", [this, digest, user, type, channel,
+                                   at = **until](store::Tx& tx, std::vector<events::Event>&) -> Status {
                                 return carry_over(*this, tx, digest, user, type, channel, at, "quiet hours");
                               }};
   }
@@ -246,7 +247,7 @@ Result<jobs::Completion> Service::Impl::deliver_digest(const jobs::Claimed& job)
     std::string why = status == "sent" ? "in digest " + digest + " of " + std::to_string(count)
                                        : "digest " + digest + ": " + detail;
     return [this, members, digest, user, type, channel, attempt = job.attempt, at = sending_at, status, provider, why,
-            detail, event, message_id](store::Tx& tx) -> Status {
+            detail, event, message_id](store::Tx& tx, std::vector<events::Event>& evs) -> Status {
       const int64_t now = clock.now_ms();
       this->count(tx, channel, provider, status, members.size());
       for (const auto& m : members) {
@@ -258,7 +259,7 @@ Result<jobs::Completion> Service::Impl::deliver_digest(const jobs::Claimed& job)
                                  {"channel", channel}, {"attempt", attempt}, {"digest", digest}};
         if (!provider.empty()) data["provider"] = provider;
         if (!detail.empty() && status != "sent") data["error"] = detail;
-        SB_TRY(events.append(tx, event->make(clock, m.notification, data)).status());
+        evs.push_back(event->make(clock, m.notification, data));
       }
       // Deliveries that joined after the read above go in a digest of their own, now.
       if (status == "retrying") return {};
@@ -332,7 +333,7 @@ Result<jobs::Completion> Service::Impl::deliver_digest(const jobs::Claimed& job)
   }
   const Status& err = sent.status();
   if (err.retryable() && job.attempt < options.max_attempts) {
-    SB_TRY(db.write(outcome("retrying", "", err.message(), &kNotificationFailed)));
+    SB_TRY(write_now(outcome("retrying", "", err.message(), &kNotificationFailed)));
     return err;  // the job backs off and comes again, with whatever joined meanwhile
   }
   return jobs::Completion{"", outcome("dead", "", err.message(), &kNotificationDead)};

@@ -69,7 +69,9 @@ struct Service::Impl {
   // it before the job backs off.
   Result<jobs::Completion> deliver(const jobs::Claimed& job);
   // An attempt's record as a write: (status, provider, detail, event or null).
-  using Record = std::function<Status(store::Tx&)>;
+  using Record = jobs::AckWrite;
+  // A record written in a transaction of its own (before a retry's backoff).
+  Status write_now(const Record& record);
   using Outcome = std::function<Record(const std::string&, const std::string&, const std::string&,
                                        const events::EventType*)>;
   // Digests (digest.cpp): a delivery of a digested type x channel joins its
