@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that building, testing, running and
 # benchmarking Switchboard needs. Idempotent: installs only what is missing.
-#   scripts/install-deps.sh          build + run + test packages
-#   scripts/install-deps.sh --bench  also the benchmark peers (nginx, wrk, Redis,
-#                                    Node.js + npm) and bench/jobs/node_modules
+#   scripts/install-deps.sh          build + run + test packages, and ui/node_modules
+#                                    (the dashboard's bundler and its browser-test
+#                                    driver, from ui/package-lock.json)
+#   scripts/install-deps.sh --bench  also the benchmark peers (nginx, wrk, Redis)
+#                                    and bench/jobs/node_modules
 #                                    (BullMQ, from bench/jobs/package-lock.json)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,19 +22,19 @@ build_pkgs=(
 test_pkgs=(
   postgresql-15 python3 python3-aiosmtpd prometheus curl oathtool
   json-schema-test-suite  # the official JSON Schema cases our app.* validator is checked against
+  chromium  # the dashboard's browser test (tests/e2e/ui/, driven by playwright-core)
 )
 bench_pkgs=( nginx-light wrk redis-server sqlite3 )  # sqlite3: bench/notify.sh reads delivery timelines
 
 bench=false
 if [[ "${1:-}" == "--bench" ]]; then bench=true; fi
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
-if $bench; then
-  want+=("${bench_pkgs[@]}")
-  # Node.js and npm from Debian only where the machine has none (a Node.js
-  # from elsewhere ships its own npm, which Debian's npm package conflicts with).
-  command -v node >/dev/null || want+=(nodejs)
-  command -v npm >/dev/null || want+=(npm)
-fi
+# Node.js and npm (the dashboard's build, ui/) from Debian only where the
+# machine has none (a Node.js from elsewhere ships its own npm, which Debian's
+# npm package conflicts with).
+command -v node >/dev/null || want+=(nodejs)
+command -v npm >/dev/null || want+=(npm)
+if $bench; then want+=("${bench_pkgs[@]}"); fi
 
 missing=()
 for p in "${want[@]}"; do
@@ -56,15 +58,20 @@ if ((${#missing[@]} > 0)); then
   done
 fi
 
-# The job-queue peer's npm packages (bench/jobs/peer.sh), exactly as locked;
-# skipped while node_modules was installed from the same lockfile.
-if $bench; then
-  jobs="$ROOT/bench/jobs"
-  stamp="$jobs/node_modules/.installed-from-lock"
-  lock=$(sha256sum "$jobs/package-lock.json" | cut -d' ' -f1)
+# npm packages exactly as locked; skipped while node_modules was installed
+# from the same lockfile. --ignore-scripts: nothing runs at install (esbuild
+# finds its platform binary through its optional dependency; playwright-core
+# downloads no browser, the tests use Debian's /usr/bin/chromium).
+npm_ci() {
+  local dir="$ROOT/$1"
+  local stamp="$dir/node_modules/.installed-from-lock"
+  local lock
+  lock=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
   if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock" ]]; then
-    echo "install-deps: npm ci in bench/jobs"
-    (cd "$jobs" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    echo "install-deps: npm ci in $1"
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
     echo "$lock" > "$stamp"
   fi
-fi
+}
+npm_ci ui                    # the dashboard (esbuild, Preact) and its browser test (playwright-core)
+if $bench; then npm_ci bench/jobs; fi  # the job-queue peer (bench/jobs/peer.sh)

@@ -19,6 +19,7 @@
 #include "api/messages_api.h"
 #include "api/notify_api.h"
 #include "api/rate_limits.h"
+#include "api/ui_api.h"
 #include "app/config_keys.h"
 #include "config/config.h"
 #include "core/log.h"
@@ -78,6 +79,7 @@ struct App::Impl {
   api::IdentityComponent& identity = add<api::IdentityComponent>(kernel, access, messaging);
   api::JobsComponent& jobs = add<api::JobsComponent>(kernel);
   api::NotifyComponent& notify = add<api::NotifyComponent>(kernel, jobs, messaging, identity);
+  api::UiComponent& ui = add<api::UiComponent>();
   // ----
 
   api::Declarations declared{config, {}, {}};

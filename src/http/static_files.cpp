@@ -103,6 +103,33 @@ bool none_match_hit(std::string_view header, std::string_view etag) {
 
 }  // namespace
 
+void StaticFiles::add(std::string rel, std::string bytes, std::map<std::string, std::string>& compressed) {
+  std::string ext(extension(rel));
+  if (ext == "gz" || ext == "br") {
+    compressed[rel] = std::move(bytes);
+    return;
+  }
+  File f;
+  f.content_type = content_type_for(ext);
+  f.cache_control = ext == "html"            ? "no-cache"
+                    : content_hashed(rel)    ? "public, max-age=31536000, immutable"
+                                             : "public, max-age=300";
+  f.identity.body = std::move(bytes);
+  f.identity.etag = etag_of(f.identity.body, "");
+  files_.insert_or_assign(std::move(rel), std::move(f));
+}
+
+void StaticFiles::attach(std::map<std::string, std::string>& compressed) {
+  for (auto& [name, bytes] : compressed) {
+    auto base = files_.find(std::string_view(name).substr(0, name.size() - 3));
+    if (base == files_.end()) continue;  // a compressed file without its original is not served
+    auto v = std::make_unique<Variant>(Variant{std::move(bytes), ""});
+    bool br = name.ends_with(".br");
+    v->etag = etag_of(base->second.identity.body, br ? "-br" : "-gz");
+    (br ? base->second.brotli : base->second.gzip) = std::move(v);
+  }
+}
+
 Result<std::shared_ptr<const StaticFiles>> StaticFiles::load(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::not_found("static files: " + dir + " is not a directory");
@@ -111,31 +138,19 @@ Result<std::shared_ptr<const StaticFiles>> StaticFiles::load(const std::string& 
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
     if (!it->is_regular_file()) continue;
-    std::string rel = fs::relative(it->path(), dir).generic_string();
-    std::string ext(extension(rel));
-    if (ext == "gz" || ext == "br") {
-      compressed[rel] = read_all(it->path());
-      continue;
-    }
-    File f;
-    f.content_type = content_type_for(ext);
-    f.cache_control = ext == "html"            ? "no-cache"
-                      : content_hashed(rel)    ? "public, max-age=31536000, immutable"
-                                               : "public, max-age=300";
-    f.identity.body = read_all(it->path());
-    f.identity.etag = etag_of(f.identity.body, "");
-    out->files_.emplace(std::move(rel), std::move(f));
+    out->add(fs::relative(it->path(), dir).generic_string(), read_all(it->path()), compressed);
   }
   if (ec) return Status::unavailable("static files: reading " + dir + ": " + ec.message());
-  for (auto& [name, bytes] : compressed) {
-    auto base = out->files_.find(std::string_view(name).substr(0, name.size() - 3));
-    if (base == out->files_.end()) continue;  // a compressed file without its original is not served
-    auto v = std::make_unique<Variant>(Variant{std::move(bytes), ""});
-    bool br = name.ends_with(".br");
-    v->etag = etag_of(base->second.identity.body, br ? "-br" : "-gz");
-    (br ? base->second.brotli : base->second.gzip) = std::move(v);
-  }
+  out->attach(compressed);
   return std::shared_ptr<const StaticFiles>(std::move(out));
+}
+
+std::shared_ptr<const StaticFiles> StaticFiles::from_memory(std::span<const EmbeddedFile> files) {
+  auto out = std::shared_ptr<StaticFiles>(new StaticFiles());
+  std::map<std::string, std::string> compressed;
+  for (const EmbeddedFile& f : files) out->add(f.path, std::string(f.bytes()), compressed);
+  out->attach(compressed);
+  return out;
 }
 
 Response StaticFiles::serve(const Request& req) const {

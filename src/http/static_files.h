@@ -13,22 +13,37 @@
 //   fallback      a path with no file extension that names no file serves
 //                 index.html (client-side routing); a missing asset is 404
 //
+// The files come from a directory (load) or from byte arrays compiled into
+// the binary (from_memory; the dashboard's bundle, api/ui_api.h).
+//
 // Thread-safe (immutable after load).
 #pragma once
 
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 #include "http/message.h"
 
 namespace sb::http {
 
+// One file compiled into the binary: its '/'-separated path and its bytes.
+struct EmbeddedFile {
+  const char* path;
+  const unsigned char* data;
+  size_t size;
+  std::string_view bytes() const { return {reinterpret_cast<const char*>(data), size}; }
+};
+
 class StaticFiles {
  public:
   // Reads every regular file under `dir`. NotFound if `dir` is not a directory.
   static Result<std::shared_ptr<const StaticFiles>> load(const std::string& dir);
+  // The same from files in memory (copied; "x.gz" beside "x" as on disk).
+  static std::shared_ptr<const StaticFiles> from_memory(std::span<const EmbeddedFile> files);
 
   // Answers GET/HEAD for the tail in req.params["*"] ("" = the index).
   Response serve(const Request& req) const;
@@ -48,6 +63,11 @@ class StaticFiles {
     Variant identity;
     std::unique_ptr<Variant> gzip, brotli;
   };
+  // Adds one file ("a.js") or a compressed variant ("a.js.gz", kept aside
+  // in `compressed` until every original is known).
+  void add(std::string rel, std::string bytes, std::map<std::string, std::string>& compressed);
+  void attach(std::map<std::string, std::string>& compressed);
+
   std::map<std::string, File, std::less<>> files_;  // by path relative to the directory, '/'-separated
 };
 

@@ -68,6 +68,11 @@ int ChildProcess::wait() {
 int ChildProcess::terminate(int timeout_ms) {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
+  return wait_for(timeout_ms);
+}
+
+int ChildProcess::wait_for(int timeout_ms) {
+  if (pid_ <= 0) return -1;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     int status;

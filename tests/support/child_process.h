@@ -24,6 +24,8 @@ class ChildProcess {
   bool running();
   // Waits for it to exit; its exit code, or 128 + signal.
   int wait();
+  // Waits up to `timeout_ms` for it to exit: its exit code, or -1 after a SIGKILL.
+  int wait_for(int timeout_ms);
   // SIGTERM, then waits up to `timeout_ms`: its exit code, or -1 after a SIGKILL.
   int terminate(int timeout_ms);
   void kill_and_wait();

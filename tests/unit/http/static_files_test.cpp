@@ -109,6 +109,33 @@ TEST_F(StaticFixture, HashedAssetsAreImmutableAndPrecompressedVariantsFollowAcce
   EXPECT_NE(header(gz, "ETag"), header(plain, "ETag"));
 }
 
+TEST(StaticFilesFromMemory, ServesEmbeddedFilesLikeADirectory) {
+  static const unsigned char kIndex[] = {'<', 'p', '>'};
+  static const unsigned char kApp[] = {'x', '(', ')'};
+  static const unsigned char kAppGz[] = {'G', 'Z'};
+  const EmbeddedFile files[] = {{"index.html", kIndex, sizeof kIndex},
+                                {"app.0a1b2c3d4e5f.js.gz", kAppGz, sizeof kAppGz},  // before its original
+                                {"app.0a1b2c3d4e5f.js", kApp, sizeof kApp}};
+  auto static_files = StaticFiles::from_memory(files);
+  EXPECT_EQ(static_files->file_count(), 2u);
+  auto get = [&](std::string tail, std::vector<std::pair<std::string, std::string>> headers = {}) {
+    Request req;
+    req.method = "GET";
+    req.params["*"] = std::move(tail);
+    req.headers = std::move(headers);
+    return static_files->serve(req);
+  };
+  EXPECT_EQ(get("").body, "<p>");
+  EXPECT_EQ(get("monitor").body, "<p>") << "client-side route";
+  Response plain = get("app.0a1b2c3d4e5f.js");
+  EXPECT_EQ(plain.body, "x()");
+  Response gz = get("app.0a1b2c3d4e5f.js", {{"accept-encoding", "gzip"}});
+  EXPECT_EQ(gz.body, "GZ");
+  bool immutable = false;
+  for (auto& [k, v] : gz.headers) immutable |= k == "Cache-Control" && v == "public, max-age=31536000, immutable";
+  EXPECT_TRUE(immutable);
+}
+
 TEST(RouterTail, MatchesAnyTailIncludingNoneAndPrefersLongerPrefixes) {
   Router r;
   r.add({"GET", "/gw/*", sync([](Request&) { return Response::json(200, "short"); }), Access::kPublic});
