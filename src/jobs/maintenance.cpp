@@ -45,6 +45,18 @@ Status Queue::Impl::recover_expired(int64_t now) {
   return {};
 }
 
+int64_t Queue::Impl::keep_completed(const std::string& queue, int64_t setting) {
+  if (setting >= 0) return setting;
+  std::lock_guard lock(mu);
+  auto it = keep_defaults.find(queue);
+  return it != keep_defaults.end() ? it->second : options.default_keep_completed;
+}
+
+void Queue::keep_completed_by_default(std::string_view queue, int64_t keep) {
+  std::lock_guard lock(impl_->mu);
+  impl_->keep_defaults[std::string(queue)] = keep;
+}
+
 Status Queue::Impl::apply_retention(int64_t now) {
   // Every kRetentionEveryMs, in one transaction for every queue: deleting
   // is not urgent, and a commit per queue per tick would sync the disk for
@@ -54,23 +66,34 @@ Status Queue::Impl::apply_retention(int64_t now) {
     if (last_retention_ms != 0 && now - last_retention_ms < kRetentionEveryMs) return {};
     last_retention_ms = now;
   }
-  return db.write([&](store::Tx& tx) -> Status {
+  bool behind = false;  // a full batch went: more are waiting
+  Status st = db.write([&](store::Tx& tx) -> Status {
     SB_ASSIGN(auto queues, tx.query("SELECT name, keep_completed, keep_completed_ms FROM job_queues"));
     for (auto& q : queues) {
       std::string name = q.text_at(0);
-      int64_t keep = q.int_at(1) >= 0 ? q.int_at(1) : options.default_keep_completed;
+      int64_t keep = keep_completed(name, q.int_at(1));
       int64_t age = q.int_at(2) >= 0 ? q.int_at(2) : options.default_keep_completed_ms;
       // Newest `keep` completed jobs younger than `age` stay; a bounded
       // number go per run so one run never holds the writer for long.
-      SB_TRY(tx.exec("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = $1 AND state = 'completed' "
-                     "AND finished_ms < $2 LIMIT " + std::to_string(kRetentionBatch) + ")",
-                     {name, now - age}));
-      SB_TRY(tx.exec("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = $1 AND state = 'completed' "
-                     "ORDER BY finished_ms DESC LIMIT " + std::to_string(kRetentionBatch) + " OFFSET $2)",
-                     {name, keep}));
+      SB_ASSIGN(int64_t old_ones,
+                tx.exec("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = $1 AND state = 'completed' "
+                        "AND finished_ms < $2 LIMIT " + std::to_string(kRetentionBatch) + ")",
+                        {name, now - age}));
+      SB_ASSIGN(int64_t over, tx.exec("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = $1 AND state = "
+                                      "'completed' ORDER BY finished_ms DESC LIMIT " +
+                                          std::to_string(kRetentionBatch) + " OFFSET $2)",
+                                      {name, keep}));
+      behind = behind || old_ones == kRetentionBatch || over == kRetentionBatch;
     }
     return {};
   });
+  // A queue completing more than a batch per interval would outgrow a pass
+  // every kRetentionEveryMs: the next tick runs another.
+  if (st && behind) {
+    std::lock_guard lock(mu);
+    last_retention_ms = 0;
+  }
+  return st;
 }
 
 Status Queue::tick() {

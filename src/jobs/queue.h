@@ -222,6 +222,12 @@ class Queue {
   std::unique_ptr<Worker> work_completing(std::string queue, int concurrency, CompletingHandler handler,
                                           ClaimOptions options = {});
 
+  // This process's default retention for `queue` (completed jobs kept),
+  // used while its settings say -1 (the default) instead of
+  // QueueOptions::default_keep_completed; 0 deletes jobs at their ack. For a
+  // module whose own rows record what its jobs did.
+  void keep_completed_by_default(std::string_view queue, int64_t keep);
+
   // In-process workers of this process for `queue`. A job enqueued in this
   // process is claimed for one of them that has free slots inside the
   // enqueue's own transaction: one commit from enqueue to start.

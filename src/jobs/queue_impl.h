@@ -113,6 +113,9 @@ struct Queue::Impl {
   std::map<std::string, int64_t> due;     // guarded by mu: earliest delayed run_at per queue
   int64_t last_retention_ms = 0;          // guarded by mu
   std::map<std::string, std::vector<std::shared_ptr<Taker>>> takers;  // guarded by mu: local workers
+  std::map<std::string, int64_t, std::less<>> keep_defaults;  // guarded by mu: keep_completed_by_default
+  // Completed jobs `queue` keeps, from its setting (-1 = the default).
+  int64_t keep_completed(const std::string& queue, int64_t setting);
 
   std::mutex timer_mu;
   std::condition_variable timer_cv;

@@ -1,6 +1,7 @@
 // notify::Service: per-user opt-outs and the in-app inbox.
 #include "core/ids.h"
 #include "jobs/cron.h"
+
 #include "notify/service_impl.h"
 
 namespace sb::notify {
@@ -160,6 +161,10 @@ Status Service::remove_device(std::string_view user_id, std::string_view device_
 }
 
 void Service::start() {
+  // A delivery row is the record of its job: completed delivery jobs need
+  // not be kept, and are deleted at their ack (unless an operator sets a
+  // retention for the queue).
+  for (const char* ch : kChannels) impl_->queue.keep_completed_by_default(queue_for(ch), 0);
   for (const char* ch : kChannels) {
     impl_->workers.push_back(impl_->queue.work_completing(
         queue_for(ch), impl_->options.workers, [this](const jobs::Claimed& job) { return impl_->deliver(job); }));

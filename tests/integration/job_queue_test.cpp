@@ -442,6 +442,59 @@ TEST_P(JobQueueTest, TheHandOverRespectsPauseAndJobsAlreadyWaiting) {
   worker->stop();
 }
 
+// A queue completing more than one retention batch (5,000) per interval is
+// pruned again at the next tick instead of 30 s later: it cannot outgrow
+// its retention.
+TEST_P(JobQueueTest, RetentionThatFellBehindRunsAgainAtTheNextTick) {
+  QueueSettings s;
+  s.keep_completed_ms = 1000;
+  ASSERT_TRUE(queue.configure("busy", s));
+  constexpr int kJobs = 5001;
+  std::vector<NewJob> many(kJobs, job("{}"));
+  ASSERT_TRUE(queue.enqueue("busy", many).ok());
+  for (int done = 0; done < kJobs;) {
+    auto c = queue.claim("busy", {.max = 1000});
+    ASSERT_TRUE(c.ok());
+    ASSERT_FALSE(c->empty());
+    std::vector<Ack> acks;
+    for (auto& j : *c) acks.push_back({j.id, j.lease, ""});
+    for (auto& st : queue.ack("busy", acks)) ASSERT_TRUE(st.is_ok()) << st.to_string();
+    done += static_cast<int>(c->size());
+  }
+  clock.advance(2000ms);
+  ASSERT_TRUE(queue.tick());
+  EXPECT_EQ(queue.info("busy")->counts.completed, 1) << "one batch per pass";
+  clock.advance(1000ms);
+  ASSERT_TRUE(queue.tick());
+  EXPECT_EQ(queue.info("busy")->counts.completed, 0) << "the next tick, not 30 s later";
+}
+
+// A module whose own rows record its jobs' outcomes keeps no completed jobs:
+// they are deleted at their ack, unless an operator set a retention.
+TEST_P(JobQueueTest, AQueueKeepingNoCompletedJobsDeletesThemAtTheirAck) {
+  queue.keep_completed_by_default("gone", 0);
+  for (int i = 0; i < 3; ++i) enqueue_one("gone", job(R"({})"));
+  auto claimed = queue.claim("gone", {.max = 3});
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 3u);
+  std::vector<Ack> acks;
+  for (auto& c : *claimed) acks.push_back({c.id, c.lease, ""});
+  for (auto& st : queue.ack("gone", acks)) EXPECT_TRUE(st.is_ok()) << st.to_string();
+  EXPECT_EQ(queue.info("gone")->counts.completed, 0);
+  EXPECT_EQ(queue.get("gone", (*claimed)[0].id).status().code(), Code::kNotFound) << "deleted, not kept";
+  EXPECT_EQ(queue.ack("gone", acks[0]).code(), Code::kNotFound) << "a repeated ack finds nothing";
+
+  QueueSettings keep = queue.info("gone")->settings;
+  keep.keep_completed = 10;  // the operator's choice wins
+  ASSERT_TRUE(queue.configure("gone", keep));
+  std::string kept = enqueue_one("gone", job(R"({})"));
+  auto again = queue.claim("gone", {.max = 1});
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_TRUE(queue.ack("gone", std::vector<Ack>{{kept, (*again)[0].lease, ""}}).front().is_ok());
+  EXPECT_EQ(queue.info("gone")->counts.completed, 1);
+}
+
 TEST_P(JobQueueTest, RepeatableJobEnqueuesOncePerTickAcrossInstances) {
   events::EventLog log2(*db, clock);
   Queue other(*db, log2, clock);
