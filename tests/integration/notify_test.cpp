@@ -274,6 +274,14 @@ TEST_P(NotifyTest, RetriesThroughTheQueueThenSendsOrEndsDead) {
   EXPECT_EQ(delivered_count("email", "", "retrying"), 2 + 2) << "two per send: the 1st attempts, then the 2nd";
   EXPECT_EQ(delivered_count("email", "", "dead"), 1);
   EXPECT_EQ(delivered_count("email", "capture", "sent"), 1);
+  // Needs attention: the dead one, found through the attention index.
+  auto dead_list = service->list({"", "dead", "", "", 0, "", 10});
+  ASSERT_TRUE(dead_list.ok()) << dead_list.status().to_string();
+  ASSERT_EQ(dead_list->size(), 1u);
+  EXPECT_EQ((*dead_list)[0].id, lost->id);
+  EXPECT_EQ(service->list({"", "dead", "email", "", 0, "", 10})->size(), 1u);
+  EXPECT_TRUE(service->list({"", "dead", "sms", "", 0, "", 10})->empty()) << "the channel narrows it";
+  EXPECT_TRUE(service->list({"u1", "dead", "", "", 0, "", 10})->empty()) << "and the user";
   captured.fail_next = 0;
   auto again = service->retry(lost->id);
   ASSERT_TRUE(again.ok()) << again.status().to_string();
