@@ -169,21 +169,10 @@ bj::object counts_json(const notify::Counts& c, bool full) {
   return o;
 }
 
-// "24h", "7d", "30m" or milliseconds.
+// "24h", "7d", "30m" or milliseconds; 24 h when absent.
 Result<int64_t> parse_window(const std::string& w) {
   if (w.empty()) return int64_t{24 * 3'600'000};
-  size_t used = 0;
-  int64_t n = 0;
-  try {
-    n = std::stoll(w, &used);
-  } catch (...) {
-    return Status::invalid("window", "must be like 30m, 24h or 7d");
-  }
-  std::string unit = w.substr(used);
-  if (unit.empty()) return n;
-  if (unit == "m") return n * 60'000;
-  if (unit == "h") return n * 3'600'000;
-  if (unit == "d") return n * 86'400'000;
+  if (int64_t ms = notify::parse_duration_ms(w); ms > 0) return ms;
   return Status::invalid("window", "must be like 30m, 24h or 7d");
 }
 

@@ -48,16 +48,6 @@ Response preferences_of(const NotifyDeps& s, Request& req, const std::string& us
   return json_response(200, out);
 }
 
-// "HH:MM" -> minutes after midnight, or -1.
-int parse_hhmm(const std::string& s) {
-  if (s.size() != 5 || s[2] != ':' || !std::isdigit(static_cast<unsigned char>(s[0])) ||
-      !std::isdigit(static_cast<unsigned char>(s[1])) || !std::isdigit(static_cast<unsigned char>(s[3])) ||
-      !std::isdigit(static_cast<unsigned char>(s[4])))
-    return -1;
-  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
-  return h < 24 && m < 60 ? h * 60 + m : -1;
-}
-
 Response put_preferences_of(const NotifyDeps& s, Request& req, const std::string& user) {
   auto o = object_body(req);
   if (!o.ok()) return error_response(o.status(), req);
@@ -81,7 +71,7 @@ Response put_preferences_of(const NotifyDeps& s, Request& req, const std::string
                     json::get_string(q->get_object(), "end", end, true, "/quiet_hours"),
                     json::get_string(q->get_object(), "time_zone", tz, false, "/quiet_hours")})
       for (auto& f : st.fields()) errs.push_back(f);
-    int a = parse_hhmm(start), b = parse_hhmm(end);
+    int a = notify::parse_time_of_day(start), b = notify::parse_time_of_day(end);
     if (errs.empty() && a < 0) errs.push_back({"/quiet_hours/start", "must be HH:MM"});
     if (errs.empty() && b < 0) errs.push_back({"/quiet_hours/end", "must be HH:MM"});
     if (!errs.empty()) return error_response(Status::invalid(std::move(errs)), req);

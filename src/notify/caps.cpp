@@ -1,46 +1,43 @@
 // Frequency caps (notify.caps): parsing, and the check a send makes.
 #include <boost/json.hpp>
 
+#include "notify/config_list.h"
 #include "notify/service_impl.h"
 
 namespace sb::notify {
 
 Result<std::vector<Cap>> parse_caps(const boost::json::value& v) {
-  if (v.is_null()) return std::vector<Cap>{};
-  if (!v.is_array()) return Status::invalid("notify.caps", "must be an array of caps");
-  std::vector<Cap> out;
-  std::vector<FieldError> errs;
-  const auto& arr = v.get_array();
-  for (size_t i = 0; i < arr.size(); ++i) {
-    std::string at = "/" + std::to_string(i) + "/";
-    if (!arr[i].is_object()) {
-      errs.push_back({"/" + std::to_string(i), "must be an object"});
-      continue;
-    }
-    const auto& o = arr[i].get_object();
-    Cap c;
-    if (auto* x = o.if_contains("channel"); x && x->is_string() && known_channel(x->get_string()))
-      c.channel = std::string(x->get_string());
-    else
-      errs.push_back({at + "channel", kChannelMessage});
-    if (auto* x = o.if_contains("type")) {
-      if (x->is_string() && !x->get_string().empty()) c.type = std::string(x->get_string());
-      else errs.push_back({at + "type", "must be a notification type or \"*\""});
-    }
-    if (auto* x = o.if_contains("max"); x && x->is_int64() && x->get_int64() >= 1) c.max = x->get_int64();
-    else errs.push_back({at + "max", "must be an integer >= 1"});
-    if (auto* x = o.if_contains("window_ms"); x && x->is_int64() && x->get_int64() >= 1000)
-      c.window_ms = x->get_int64();
-    else
-      errs.push_back({at + "window_ms", "must be an integer >= 1000"});
-    if (auto* x = o.if_contains("over")) {
-      if (x->is_string() && (x->get_string() == "defer" || x->get_string() == "drop")) c.drop = x->get_string() == "drop";
-      else errs.push_back({at + "over", "must be defer or drop"});
-    }
-    out.push_back(std::move(c));
-  }
-  if (!errs.empty()) return Status::invalid(std::move(errs));
-  return out;
+  return parse_config_list<Cap>(
+      v, "notify.caps", "caps",
+      [](const boost::json::object& o, const std::string& at, const std::vector<Cap>& /*earlier*/,
+         std::vector<FieldError>& errs) {
+        Cap c;
+        if (auto* x = o.if_contains("channel"); x && x->is_string() && known_channel(x->get_string()))
+          c.channel = std::string(x->get_string());
+        else
+          errs.push_back({at + "channel", kChannelMessage});
+        if (auto* x = o.if_contains("type")) {
+          if (x->is_string() && !x->get_string().empty())
+            c.type = std::string(x->get_string());
+          else
+            errs.push_back({at + "type", "must be a notification type or \"*\""});
+        }
+        if (auto* x = o.if_contains("max"); x && x->is_int64() && x->get_int64() >= 1)
+          c.max = x->get_int64();
+        else
+          errs.push_back({at + "max", "must be an integer >= 1"});
+        if (auto* x = o.if_contains("window_ms"); x && x->is_int64() && x->get_int64() >= 1000)
+          c.window_ms = x->get_int64();
+        else
+          errs.push_back({at + "window_ms", "must be an integer >= 1000"});
+        if (auto* x = o.if_contains("over")) {
+          if (x->is_string() && (x->get_string() == "defer" || x->get_string() == "drop"))
+            c.drop = x->get_string() == "drop";
+          else
+            errs.push_back({at + "over", "must be defer or drop"});
+        }
+        return c;
+      });
 }
 
 Result<Service::Impl::CapVerdict> Service::Impl::check_caps(store::Tx& tx, const std::string& user,

@@ -9,6 +9,7 @@
 #include "core/json.h"
 #include "events/event_log.h"
 #include "jobs/cron.h"
+#include "notify/config_list.h"
 #include "notify/notify_events.h"
 #include "notify/render.h"
 #include "notify/service_impl.h"
@@ -17,42 +18,6 @@
 namespace sb::notify {
 
 namespace {
-
-// "90s", "30m", "1h", "1d" -> ms; 0 when malformed.
-int64_t parse_window(std::string_view w) {
-  if (w.size() < 2 || w.size() > 12) return 0;
-  int64_t n = 0;
-  for (char c : w.substr(0, w.size() - 1)) {
-    if (c < '0' || c > '9') return 0;
-    n = n * 10 + (c - '0');
-  }
-  switch (w.back()) {
-    case 's': return n * 1000;
-    case 'm': return n * 60'000;
-    case 'h': return n * 3'600'000;
-    case 'd': return n * 86'400'000;
-    default: return 0;
-  }
-}
-
-// "HH:MM" -> minutes after midnight; -1 when malformed.
-int parse_time_of_day(std::string_view s) {
-  if (s.size() != 5 || s[2] != ':') return -1;
-  for (size_t i : {0, 1, 3, 4})
-    if (s[i] < '0' || s[i] > '9') return -1;
-  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
-  return h < 24 && m < 60 ? h * 60 + m : -1;
-}
-
-std::optional<QuietHours> read_quiet_hours(store::Tx& tx, const std::string& user, Status& st) {
-  auto qh = tx.query("SELECT start_minute, end_minute, time_zone FROM notify_quiet_hours WHERE user_id = $1", {user});
-  if (!qh.ok()) {
-    st = qh.status();
-    return std::nullopt;
-  }
-  if (qh->empty()) return std::nullopt;
-  return QuietHours{static_cast<int>((*qh)[0].int_at(0)), static_cast<int>((*qh)[0].int_at(1)), (*qh)[0].text_at(2)};
-}
 
 // A digest due inside the user's quiet hours waits for their end.
 int64_t after_quiet(const std::optional<QuietHours>& quiet, int64_t at) {
@@ -103,56 +68,53 @@ struct Member {
 }  // namespace
 
 Result<std::vector<Digest>> parse_digests(const boost::json::value& v) {
-  if (v.is_null()) return std::vector<Digest>{};
-  if (!v.is_array()) return Status::invalid("notify.digests", "must be an array of digests");
-  std::vector<Digest> out;
-  std::vector<FieldError> errs;
-  const auto& arr = v.get_array();
-  for (size_t i = 0; i < arr.size(); ++i) {
-    std::string at = "/" + std::to_string(i) + "/";
-    if (!arr[i].is_object()) {
-      errs.push_back({"/" + std::to_string(i), "must be an object"});
-      continue;
-    }
-    const auto& o = arr[i].get_object();
-    Digest g;
-    // 57: "<type>.digest" must still be a valid template type (64).
-    if (auto* x = o.if_contains("type"); x && x->is_string() && !x->get_string().empty() && x->get_string().size() <= 57)
-      g.type = std::string(x->get_string());
-    else
-      errs.push_back({at + "type", "must be a notification type (1 to 57 characters)"});
-    const auto* ch = o.if_contains("channels");
-    if (!ch || !ch->is_array() || ch->get_array().empty()) errs.push_back({at + "channels", "must be a non-empty array"});
-    else
-      for (size_t k = 0; k < ch->get_array().size(); ++k) {
-        const auto& c = ch->get_array()[k];
-        std::string field = at + "channels/" + std::to_string(k);
-        // The inbox lists every item as it comes: there is nothing to batch.
-        if (c.is_string() && c.get_string() == "in_app") errs.push_back({field, "in_app is not digested"});
-        else if (c.is_string() && known_channel(c.get_string())) g.channels.emplace_back(c.get_string());
-        else errs.push_back({field, "must be email, sms, push or whatsapp"});
-      }
-    const auto* window = o.if_contains("window");
-    const auto* daily = o.if_contains("daily_at");
-    if (window && daily) errs.push_back({at + "daily_at", "give window or daily_at, not both"});
-    else if (window) {
-      g.window_ms = window->is_string() ? parse_window(window->get_string()) : 0;
-      if (g.window_ms < 60'000 || g.window_ms > 7 * 86'400'000LL)
-        errs.push_back({at + "window", "must be a duration like 15m, 1h or 1d, from 1m to 7d"});
-    } else if (daily) {
-      g.daily_minute = daily->is_string() ? parse_time_of_day(daily->get_string()) : -1;
-      if (g.daily_minute < 0) errs.push_back({at + "daily_at", "must be a local time HH:MM"});
-    } else {
-      errs.push_back({at + "window", "is required (or daily_at)"});
-    }
-    for (const auto& earlier : out)
-      for (const auto& c : g.channels)
-        if (earlier.type == g.type && std::count(earlier.channels.begin(), earlier.channels.end(), c))
-          errs.push_back({at + "channels", "type " + g.type + " on " + c + " is already digested by an earlier entry"});
-    out.push_back(std::move(g));
-  }
-  if (!errs.empty()) return Status::invalid(std::move(errs));
-  return out;
+  return parse_config_list<Digest>(
+      v, "notify.digests", "digests",
+      [](const boost::json::object& o, const std::string& at, const std::vector<Digest>& earlier,
+         std::vector<FieldError>& errs) {
+        Digest g;
+        // 57: "<type>.digest" must still be a valid template type (64).
+        if (auto* x = o.if_contains("type");
+            x && x->is_string() && !x->get_string().empty() && x->get_string().size() <= 57)
+          g.type = std::string(x->get_string());
+        else
+          errs.push_back({at + "type", "must be a notification type (1 to 57 characters)"});
+        const auto* ch = o.if_contains("channels");
+        if (!ch || !ch->is_array() || ch->get_array().empty())
+          errs.push_back({at + "channels", "must be a non-empty array"});
+        else
+          for (size_t k = 0; k < ch->get_array().size(); ++k) {
+            const auto& c = ch->get_array()[k];
+            std::string field = at + "channels/" + std::to_string(k);
+            // The inbox lists every item as it comes: there is nothing to batch.
+            if (c.is_string() && c.get_string() == "in_app")
+              errs.push_back({field, "in_app is not digested"});
+            else if (c.is_string() && known_channel(c.get_string()))
+              g.channels.emplace_back(c.get_string());
+            else
+              errs.push_back({field, "must be email, sms, push or whatsapp"});
+          }
+        const auto* window = o.if_contains("window");
+        const auto* daily = o.if_contains("daily_at");
+        if (window && daily)
+          errs.push_back({at + "daily_at", "give window or daily_at, not both"});
+        else if (window) {
+          g.window_ms = window->is_string() ? parse_duration_ms(window->get_string()) : 0;
+          if (g.window_ms < 60'000 || g.window_ms > 7 * 86'400'000LL)
+            errs.push_back({at + "window", "must be a duration like 15m, 1h or 1d, from 1m to 7d"});
+        } else if (daily) {
+          g.daily_minute = daily->is_string() ? parse_time_of_day(daily->get_string()) : -1;
+          if (g.daily_minute < 0) errs.push_back({at + "daily_at", "must be a local time HH:MM"});
+        } else {
+          errs.push_back({at + "window", "is required (or daily_at)"});
+        }
+        for (const auto& prior : earlier)
+          for (const auto& c : g.channels)
+            if (prior.type == g.type && std::count(prior.channels.begin(), prior.channels.end(), c))
+              errs.push_back(
+                  {at + "channels", "type " + g.type + " on " + c + " is already digested by an earlier entry"});
+        return g;
+      });
 }
 
 Result<int64_t> digest_due(const Digest& d, int64_t now_ms, const std::string& time_zone) {
@@ -163,7 +125,7 @@ Result<int64_t> digest_due(const Digest& d, int64_t now_ms, const std::string& t
 }
 
 Status Service::Impl::join_digest(store::Tx& tx, const std::string& user, const std::string& type, Delivery& d,
-                                  int64_t now) {
+                                  int64_t now, const std::optional<QuietHours>& quiet) {
   if (!options.digests) return {};
   auto all = options.digests();
   if (!all || all->empty()) return {};
@@ -171,9 +133,6 @@ Status Service::Impl::join_digest(store::Tx& tx, const std::string& user, const 
     return g.type == type && std::count(g.channels.begin(), g.channels.end(), d.channel);
   });
   if (rule == all->end()) return {};
-  Status st;
-  auto quiet = read_quiet_hours(tx, user, st);
-  SB_TRY(st);
   // daily_at is in the user's zone (from their quiet hours), UTC without one;
   // a zone gone from the tzdb falls back to UTC rather than never sending.
   auto due = digest_due(*rule, now, quiet ? quiet->time_zone : "UTC");
@@ -215,9 +174,7 @@ Result<jobs::Completion> Service::Impl::deliver_digest(const jobs::Claimed& job)
                          data.ok() ? std::move(*data) : boost::json::value(boost::json::object{})});
       locale = r.text_at(3);  // the latest notification's
     }
-    Status st;
-    quiet = read_quiet_hours(tx, user, st);
-    SB_TRY(st);
+    SB_ASSIGN(quiet, read_quiet_hours(tx, user));
     // Opt-outs set after the sends still hold: the user asked for none.
     SB_ASSIGN(auto prefs, tx.query("SELECT enabled FROM notify_preferences WHERE user_id = $1 AND type = $2 AND "
                                    "channel = $3",

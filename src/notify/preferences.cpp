@@ -6,6 +6,34 @@
 
 namespace sb::notify {
 
+int parse_time_of_day(std::string_view s) {
+  if (s.size() != 5 || s[2] != ':') return -1;
+  for (size_t i : {0, 1, 3, 4})
+    if (s[i] < '0' || s[i] > '9') return -1;
+  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+  return h < 24 && m < 60 ? h * 60 + m : -1;
+}
+
+int64_t parse_duration_ms(std::string_view s) {
+  if (s.empty() || s.size() > 15) return 0;
+  int64_t unit = 1;
+  switch (s.back()) {
+    case 's': unit = 1000; break;
+    case 'm': unit = 60'000; break;
+    case 'h': unit = 3'600'000; break;
+    case 'd': unit = 86'400'000; break;
+    default: break;
+  }
+  std::string_view digits = unit == 1 ? s : s.substr(0, s.size() - 1);
+  if (digits.empty()) return 0;
+  int64_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + (c - '0');
+  }
+  return n * unit;
+}
+
 Result<std::optional<int64_t>> quiet_until(const QuietHours& q, int64_t now_ms) {
   if (q.start_minute == q.end_minute) return std::optional<int64_t>();
   auto at = [&](int minute) -> Result<int64_t> {
@@ -20,13 +48,18 @@ Result<std::optional<int64_t>> quiet_until(const QuietHours& q, int64_t now_ms) 
   return std::optional<int64_t>();
 }
 
+Result<std::optional<QuietHours>> read_quiet_hours(store::Tx& tx, const std::string& user) {
+  SB_ASSIGN(auto qh, tx.query("SELECT start_minute, end_minute, time_zone FROM notify_quiet_hours WHERE user_id = $1",
+                              {user}));
+  if (qh.empty()) return std::optional<QuietHours>();
+  return std::optional<QuietHours>(
+      QuietHours{static_cast<int>(qh[0].int_at(0)), static_cast<int>(qh[0].int_at(1)), qh[0].text_at(2)});
+}
+
 Result<Preferences> Service::preferences(std::string_view user_id) {
   Preferences p;
   SB_TRY(impl_->db.read([&](store::Tx& tx) -> Status {
-    SB_ASSIGN(auto qh, tx.query("SELECT start_minute, end_minute, time_zone FROM notify_quiet_hours WHERE user_id = $1",
-                                {std::string(user_id)}));
-    if (!qh.empty())
-      p.quiet_hours = QuietHours{static_cast<int>(qh[0].int_at(0)), static_cast<int>(qh[0].int_at(1)), qh[0].text_at(2)};
+    SB_ASSIGN(p.quiet_hours, read_quiet_hours(tx, std::string(user_id)));
     SB_ASSIGN(auto rows, tx.query("SELECT type, channel, enabled FROM notify_preferences WHERE user_id = $1 "
                                   "ORDER BY type, channel",
                                   {std::string(user_id)}));

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "events/event.h"
+#include "notify/config_list.h"
 
 namespace sb::notify {
 
@@ -11,56 +12,53 @@ bool valid_path(std::string_view p) { return p == "$" || (p.size() > 2 && p.subs
 }  // namespace
 
 Result<std::vector<Rule>> parse_rules(const boost::json::value& v) {
-  if (v.is_null()) return std::vector<Rule>{};
-  if (!v.is_array()) return Status::invalid("notify.rules", "must be an array of rules");
-  std::vector<Rule> out;
-  std::vector<FieldError> errs;
-  const auto& arr = v.get_array();
-  for (size_t i = 0; i < arr.size(); ++i) {
-    std::string at = "/" + std::to_string(i) + "/";
-    if (!arr[i].is_object()) {
-      errs.push_back({"/" + std::to_string(i), "must be an object"});
-      continue;
-    }
-    const auto& o = arr[i].get_object();
-    Rule r;
-    auto str = [&](const char* key, std::string& out, bool required) {
-      auto* x = o.if_contains(key);
-      if (!x) {
-        if (required) errs.push_back({at + key, "is required"});
-        return;
-      }
-      if (!x->is_string()) errs.push_back({at + key, "must be a string"});
-      else out = std::string(x->get_string());
-    };
-    str("on", r.on, true);
-    str("type", r.type, true);
-    str("user", r.user, false);
-    str("data", r.data, false);
-    if (!r.on.empty())
-      if (Status s = events::validate_pattern(r.on, at + "on"); !s) errs.push_back({at + "on", s.message()});
-    if (!valid_path(r.user)) errs.push_back({at + "user", "must be a path like $.data.user_id"});
-    if (!valid_path(r.data)) errs.push_back({at + "data", "must be a path like $.data"});
-    if (auto* c = o.if_contains("channels")) {
-      if (!c->is_array()) errs.push_back({at + "channels", "must be an array of channel names"});
-      else
-        for (auto& ch : c->get_array()) {
-          if (ch.is_string()) r.channels.emplace_back(ch.get_string());
-          else errs.push_back({at + "channels", "must be an array of channel names"});
+  return parse_config_list<Rule>(
+      v, "notify.rules", "rules",
+      [](const boost::json::object& o, const std::string& at, const std::vector<Rule>& /*earlier*/,
+         std::vector<FieldError>& errs) {
+        Rule r;
+        auto str = [&](const char* key, std::string& out, bool required) {
+          auto* x = o.if_contains(key);
+          if (!x) {
+            if (required) errs.push_back({at + key, "is required"});
+            return;
+          }
+          if (!x->is_string())
+            errs.push_back({at + key, "must be a string"});
+          else
+            out = std::string(x->get_string());
+        };
+        str("on", r.on, true);
+        str("type", r.type, true);
+        str("user", r.user, false);
+        str("data", r.data, false);
+        if (!r.on.empty())
+          if (Status s = events::validate_pattern(r.on, at + "on"); !s) errs.push_back({at + "on", s.message()});
+        if (!valid_path(r.user)) errs.push_back({at + "user", "must be a path like $.data.user_id"});
+        if (!valid_path(r.data)) errs.push_back({at + "data", "must be a path like $.data"});
+        if (auto* c = o.if_contains("channels")) {
+          if (!c->is_array())
+            errs.push_back({at + "channels", "must be an array of channel names"});
+          else
+            for (auto& ch : c->get_array()) {
+              if (ch.is_string())
+                r.channels.emplace_back(ch.get_string());
+              else
+                errs.push_back({at + "channels", "must be an array of channel names"});
+            }
         }
-    }
-    if (auto* c = o.if_contains("critical")) {
-      if (!c->is_bool()) errs.push_back({at + "critical", "must be true or false"});
-      else r.critical = c->get_bool();
-    }
-    for (auto& kv : o)
-      if (kv.key() != "on" && kv.key() != "type" && kv.key() != "user" && kv.key() != "data" &&
-          kv.key() != "channels" && kv.key() != "critical")
-        errs.push_back({at + std::string(kv.key()), "is not a known field"});
-    out.push_back(std::move(r));
-  }
-  if (!errs.empty()) return Status::invalid(std::move(errs));
-  return out;
+        if (auto* c = o.if_contains("critical")) {
+          if (!c->is_bool())
+            errs.push_back({at + "critical", "must be true or false"});
+          else
+            r.critical = c->get_bool();
+        }
+        for (auto& kv : o)
+          if (kv.key() != "on" && kv.key() != "type" && kv.key() != "user" && kv.key() != "data" &&
+              kv.key() != "channels" && kv.key() != "critical")
+            errs.push_back({at + std::string(kv.key()), "is not a known field"});
+        return r;
+      });
 }
 
 const boost::json::value* at_path(const boost::json::value& root, std::string_view path) {

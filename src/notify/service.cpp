@@ -162,15 +162,14 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r, JobsB
   const int64_t now = clock.now_ms();
   std::map<std::string, bool> enabled;
   std::optional<int64_t> quiet;  // non-critical deliveries wait until then
+  std::optional<QuietHours> quiet_hours;
   if (!r.critical) {
     SB_ASSIGN(auto prefs, tx.query("SELECT channel, enabled FROM notify_preferences WHERE user_id = $1 AND type = $2",
                                    {r.user_id, r.type}));
     for (auto& p : prefs) enabled[p.text_at(0)] = p.int_at(1) != 0;
-    SB_ASSIGN(auto qh, tx.query("SELECT start_minute, end_minute, time_zone FROM notify_quiet_hours WHERE user_id = $1",
-                                {r.user_id}));
-    if (!qh.empty()) {
-      QuietHours q{static_cast<int>(qh[0].int_at(0)), static_cast<int>(qh[0].int_at(1)), qh[0].text_at(2)};
-      auto until = quiet_until(q, now);
+    SB_ASSIGN(quiet_hours, read_quiet_hours(tx, r.user_id));
+    if (quiet_hours) {
+      auto until = quiet_until(*quiet_hours, now);
       if (until.ok()) quiet = *until;  // a zone gone from the tzdb: send rather than hold forever
     }
   }
@@ -190,7 +189,7 @@ Result<Notification> Service::Impl::send_in(store::Tx& tx, SendRequest& r, JobsB
       d.detail = "quiet hours until " + format_rfc3339(*quiet);
     }
     int64_t run_at = quiet && d.status == "deferred" ? *quiet : 0;
-    if (!r.critical && d.status != "suppressed") SB_TRY(join_digest(tx, r.user_id, r.type, d, now));  // digest.cpp
+    if (!r.critical && d.status != "suppressed") SB_TRY(join_digest(tx, r.user_id, r.type, d, now, quiet_hours));  // digest.cpp
     if (!r.critical && d.status != "suppressed" && d.status != "digested") {
       SB_ASSIGN(auto cap, check_caps(tx, r.user_id, r.type, ch, now));
       if (cap.drop) {

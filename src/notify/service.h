@@ -108,6 +108,12 @@ struct Preferences {
   std::optional<QuietHours> quiet_hours;
 };
 
+// "HH:MM" -> minutes after midnight; -1 when malformed (quiet hours, daily digests).
+int parse_time_of_day(std::string_view s);
+// "90s", "30m", "24h", "7d" or plain milliseconds -> ms; 0 when malformed
+// (digest windows, the stats window).
+int64_t parse_duration_ms(std::string_view s);
+
 // The end of the quiet window `now_ms` falls in, or nullopt when outside.
 // DST changes follow the cron rules of jobs/cron.h.
 Result<std::optional<int64_t>> quiet_until(const QuietHours& q, int64_t now_ms);

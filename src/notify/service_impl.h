@@ -24,6 +24,8 @@ inline std::string queue_for(std::string_view channel) { return "notify." + std:
 // language, the default locale, the locale-less one, else any (delivery.cpp).
 Result<Template> pick_template(store::Tx& tx, const std::string& type, const std::string& channel,
                                const std::string& locale, const std::string& default_locale);
+// The user's quiet hours, if set (preferences.cpp).
+Result<std::optional<QuietHours>> read_quiet_hours(store::Tx& tx, const std::string& user);
 // One timeline entry as stored: {"status","at_ms","provider","detail"}.
 std::string timeline_entry(const std::string& status, int64_t at_ms, const std::string& provider,
                            const std::string& detail);
@@ -77,7 +79,9 @@ struct Service::Impl {
   // Digests (digest.cpp): a delivery of a digested type x channel joins its
   // digest (status "digested") instead of going out on its own; the digest's
   // job on "notify.digest" sends them as one message.
-  Status join_digest(store::Tx& tx, const std::string& user, const std::string& type, Delivery& d, int64_t now);
+  // `quiet`: the user's quiet hours, as the send read them.
+  Status join_digest(store::Tx& tx, const std::string& user, const std::string& type, Delivery& d, int64_t now,
+                     const std::optional<QuietHours>& quiet);
   Result<jobs::Completion> deliver_digest(const jobs::Claimed& job);
   Result<jobs::Completion> deliver_push(const jobs::Claimed& job, const std::string& user, const std::string& title,
                                         const std::string& body, const std::string& data, const Outcome& outcome,

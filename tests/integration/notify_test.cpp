@@ -378,6 +378,19 @@ TEST_P(NotifyTest, QuietHoursDeferUntilTheWindowEndsInTheUsersTimeZone) {
   EXPECT_EQ(service->set_preferences("u1", bad).fields().front().field, "/quiet_hours/time_zone");
 }
 
+// The two small grammars the notification config and API share.
+TEST(NotifyParsing, DurationsAndTimesOfDay) {
+  EXPECT_EQ(parse_duration_ms("90s"), 90'000);
+  EXPECT_EQ(parse_duration_ms("30m"), 1'800'000);
+  EXPECT_EQ(parse_duration_ms("24h"), 86'400'000);
+  EXPECT_EQ(parse_duration_ms("7d"), 7 * 86'400'000LL);
+  EXPECT_EQ(parse_duration_ms("1500"), 1500) << "plain milliseconds";
+  for (const char* bad : {"", "h", "-1h", "1.5h", "1w", "10 m"}) EXPECT_EQ(parse_duration_ms(bad), 0) << bad;
+  EXPECT_EQ(parse_time_of_day("00:00"), 0);
+  EXPECT_EQ(parse_time_of_day("22:30"), 22 * 60 + 30);
+  for (const char* bad : {"24:00", "7:00", "07:60", "07-00", "aa:bb"}) EXPECT_EQ(parse_time_of_day(bad), -1) << bad;
+}
+
 TEST(NotifyQuietHours, WindowsCrossMidnightAndFollowDaylightSaving) {
   int64_t t = 0;
   QuietHours q{22 * 60, 7 * 60, "Europe/Berlin"};
