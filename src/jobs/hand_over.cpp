@@ -13,12 +13,12 @@
 namespace sb::jobs {
 
 namespace {
-constexpr int kActiveCols = 17;
+// A new job's columns, then those of its claim.
+constexpr int kActiveCols = kJobInsertColumnCount + 4;
 
 std::string insert_active_sql(size_t rows) {
-  std::string sql =
-      "INSERT INTO jobs (id, queue, state, priority, run_at_ms, payload, max_attempts, backoff_type, backoff_ms, "
-      "backoff_max_ms, lease_ms, dedup_key, created_ms, attempts, lease, started_ms, lease_until_ms) VALUES ";
+  std::string sql = std::string("INSERT INTO jobs (") + kJobInsertColumns +
+                    ", attempts, lease, started_ms, lease_until_ms) VALUES ";
   int p = 1;
   for (size_t r = 0; r < rows; ++r) {
     sql += r ? ",(" : "(";
@@ -60,19 +60,7 @@ Result<std::vector<Claimed>> Queue::Impl::insert_active(store::Tx& tx, const std
       const size_t i = which[at + k];
       const NewJob& j = jobs[i];
       const int64_t until = now + (j.lease_ms > 0 ? j.lease_ms : options.lease_ms);
-      p.emplace_back(ids[i].id);
-      p.emplace_back(queue);
-      p.emplace_back(std::string("active"));
-      p.emplace_back(j.priority);
-      p.emplace_back(now);
-      p.emplace_back(j.payload);
-      p.emplace_back(static_cast<int64_t>(j.max_attempts));
-      p.emplace_back(std::string(j.backoff.type == Backoff::Type::kFixed ? "fixed" : "exponential"));
-      p.emplace_back(j.backoff.delay_ms);
-      p.emplace_back(j.backoff.max_ms);
-      p.emplace_back(j.lease_ms);
-      p.emplace_back(nullptr);
-      p.emplace_back(now);
+      append_job_params(p, ids[i].id, queue, j, "active", now, now);
       p.emplace_back(int64_t{1});
       p.emplace_back(lease);
       p.emplace_back(now);

@@ -18,7 +18,6 @@ namespace sb::jobs {
 namespace {
 constexpr size_t kMaxCoalesced = 2048;  // jobs per coalesced enqueue write
 constexpr size_t kInsertChunks[] = {64, 16, 4, 1};
-constexpr int kInsertCols = 13;
 
 size_t chunk_for(size_t remaining) {
   for (size_t c : kInsertChunks)
@@ -31,12 +30,11 @@ const std::string& insert_sql(size_t rows) {
     std::map<size_t, std::string> m;
     for (size_t c : kInsertChunks) {
       std::string sql =
-          "INSERT INTO jobs (id, queue, state, priority, run_at_ms, payload, max_attempts, backoff_type, "
-          "backoff_ms, backoff_max_ms, lease_ms, dedup_key, created_ms) VALUES ";
+          std::string("INSERT INTO jobs (") + kJobInsertColumns + ") VALUES ";
       int p = 1;
       for (size_t r = 0; r < c; ++r) {
         sql += r ? ",(" : "(";
-        for (int k = 0; k < kInsertCols; ++k) sql += (k ? ",$" : "$") + std::to_string(p++);
+        for (int k = 0; k < kJobInsertColumnCount; ++k) sql += (k ? ",$" : "$") + std::to_string(p++);
         sql += ')';
       }
       // Only a dedup key can conflict (ids are fresh UUIDv7s).
@@ -205,6 +203,23 @@ Status Queue::Impl::ensure_queue(store::Tx& tx, const std::string& queue, int64_
   return {};
 }
 
+void append_job_params(store::Params& p, const std::string& id, const std::string& queue, const NewJob& j,
+                       const char* state, int64_t run_at, int64_t now) {
+  p.emplace_back(id);
+  p.emplace_back(queue);
+  p.emplace_back(std::string(state));
+  p.emplace_back(j.priority);
+  p.emplace_back(run_at);
+  p.emplace_back(j.payload);
+  p.emplace_back(static_cast<int64_t>(j.max_attempts));
+  p.emplace_back(std::string(backoff_name(j.backoff.type)));
+  p.emplace_back(j.backoff.delay_ms);
+  p.emplace_back(j.backoff.max_ms);
+  p.emplace_back(j.lease_ms);
+  p.emplace_back(j.dedup_key.empty() ? store::Value(nullptr) : store::Value(j.dedup_key));
+  p.emplace_back(now);
+}
+
 Result<std::vector<Enqueued>> Queue::Impl::insert(store::Tx& tx, const std::string& queue, std::vector<NewJob>& jobs) {
   std::vector<Enqueued> out(jobs.size());
   if (jobs.empty()) return out;
@@ -223,19 +238,7 @@ Result<std::vector<Enqueued>> Queue::Impl::insert(store::Tx& tx, const std::stri
   auto add_params = [&](store::Params& p, size_t i) {
     const NewJob& j = jobs[i];
     int64_t run_at = j.run_at_ms ? j.run_at_ms : now + j.delay_ms;
-    p.emplace_back(out[i].id);
-    p.emplace_back(queue);
-    p.emplace_back(std::string(run_at > now ? "delayed" : "waiting"));
-    p.emplace_back(j.priority);
-    p.emplace_back(std::max(run_at, now));
-    p.emplace_back(j.payload);
-    p.emplace_back(static_cast<int64_t>(j.max_attempts));
-    p.emplace_back(std::string(backoff_name(j.backoff.type)));
-    p.emplace_back(j.backoff.delay_ms);
-    p.emplace_back(j.backoff.max_ms);
-    p.emplace_back(j.lease_ms);
-    p.emplace_back(j.dedup_key.empty() ? store::Value(nullptr) : store::Value(j.dedup_key));
-    p.emplace_back(now);
+    append_job_params(p, out[i].id, queue, j, run_at > now ? "delayed" : "waiting", std::max(run_at, now), now);
   };
   // A local worker with room takes ready jobs in this same transaction (one
   // commit from enqueue to start): inserted active when nothing a claim
@@ -283,7 +286,7 @@ Result<std::vector<Enqueued>> Queue::Impl::insert(store::Tx& tx, const std::stri
   for (size_t at = 0; at < plain.size();) {
     size_t n = chunk_for(plain.size() - at);
     store::Params p;
-    p.reserve(n * kInsertCols);
+    p.reserve(n * kJobInsertColumnCount);
     for (size_t k = 0; k < n; ++k) add_params(p, plain[at + k]);
     SB_TRY(tx.exec(insert_sql(n), p));
     at += n;

@@ -130,6 +130,13 @@ struct Queue::Impl {
 // Backoff before attempt `attempt + 1` after attempt `attempt` failed.
 int64_t backoff_delay_ms(const std::string& type, int64_t base_ms, int64_t max_ms, int attempt);
 std::string random_lease();
+// A new job's row: kJobInsertColumns, in that order, as parameters.
+inline constexpr const char* kJobInsertColumns =
+    "id, queue, state, priority, run_at_ms, payload, max_attempts, backoff_type, backoff_ms, backoff_max_ms, "
+    "lease_ms, dedup_key, created_ms";
+inline constexpr int kJobInsertColumnCount = 13;
+void append_job_params(store::Params& p, const std::string& id, const std::string& queue, const NewJob& j,
+                       const char* state, int64_t run_at, int64_t now);
 // Appends {attempt, time_ms, message} to a JSON array held as text ("" = []).
 std::string append_error(const std::string& errors_json, int attempt, int64_t time_ms, std::string_view message);
 
