@@ -410,7 +410,7 @@ TEST_P(JobQueueTest, ALocalWorkerGetsTheJobInsideTheEnqueueTransaction) {
 // overtakes a ready job is not asserted as an order here: the worker's own
 // dispatcher may claim that job concurrently, and then either order is
 // right.)
-TEST_P(JobQueueTest, TheHandOverRespectsPauseAndJobsAlreadyWaiting) {
+TEST_P(JobQueueTest, TheHandOverGivesNothingFromAPausedQueueAndLosesNothingAfter) {
   std::mutex mu;
   std::vector<std::string> order;
   std::condition_variable cv;
