@@ -27,8 +27,9 @@ DEPENDS_ON = {
     "providers": ["config", "resilience"],
     "jobs": ["events"],
     "notify": ["jobs", "providers", "events"],
+    "flags": ["events", "config"],
     "http": ["core"],
-    "api": ["http", "config", "events", "identity", "access", "resilience", "providers", "jobs", "notify"],
+    "api": ["http", "config", "events", "identity", "access", "resilience", "providers", "jobs", "notify", "flags"],
     "app": ["api", "providers"],
 }
 ASIO = re.compile(r'#\s*include\s*[<"]boost/(asio|beast)')
