@@ -13,6 +13,7 @@
 #include "api/component.h"
 #include "api/config_api.h"
 #include "api/events_api.h"
+#include "api/flags_api.h"
 #include "api/health_api.h"
 #include "api/identity_setup.h"
 #include "api/jobs_api.h"
@@ -79,6 +80,7 @@ struct App::Impl {
   api::IdentityComponent& identity = add<api::IdentityComponent>(kernel, access, messaging);
   api::JobsComponent& jobs = add<api::JobsComponent>(kernel);
   api::NotifyComponent& notify = add<api::NotifyComponent>(kernel, jobs, messaging, identity);
+  api::FlagsComponent& flags = add<api::FlagsComponent>(kernel);
   api::UiComponent& ui = add<api::UiComponent>();
   // ----
 

@@ -92,16 +92,16 @@ bool accepts(std::string_view accept, std::string_view coding) {
   });
 }
 
+}  // namespace
+
 // If-None-Match holds `etag` (or "*"); weak comparison as RFC 9110 asks for GET.
-bool none_match_hit(std::string_view header, std::string_view etag) {
+bool if_none_match_hit(std::string_view header, std::string_view etag) {
   return any_item(header, [&](std::string_view tag) {
     if (tag == "*") return true;
     if (tag.starts_with("W/")) tag.remove_prefix(2);
     return tag == etag;
   });
 }
-
-}  // namespace
 
 void StaticFiles::add(std::string rel, std::string bytes, std::map<std::string, std::string>& compressed) {
   std::string ext(extension(rel));
@@ -169,7 +169,7 @@ Response StaticFiles::serve(const Request& req) const {
   Response r;
   r.headers = {{"ETag", v->etag}, {"Cache-Control", f.cache_control}};
   if (f.gzip || f.brotli) r.headers.emplace_back("Vary", "Accept-Encoding");
-  if (none_match_hit(req.header("if-none-match"), v->etag)) {
+  if (if_none_match_hit(req.header("if-none-match"), v->etag)) {
     r.status = 304;
     return r;
   }

@@ -71,4 +71,8 @@ class StaticFiles {
   std::map<std::string, File, std::less<>> files_;  // by path relative to the directory, '/'-separated
 };
 
+// An If-None-Match header holds `etag` (quoted) or "*"; weak comparison, as
+// RFC 9110 asks for GET. For any handler that serves an ETag.
+bool if_none_match_hit(std::string_view header, std::string_view etag);
+
 }  // namespace sb::http
