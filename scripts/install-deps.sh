@@ -18,6 +18,7 @@ build_pkgs=(
   libbenchmark-dev
   libhowardhinnant-date-dev tzdata  # cron schedules' time zones (date/tz.h on the OS tzdb)
   libkainjow-mustache-dev  # notification templates
+  libre2-dev  # feature flags' REGEX constraints (the regex engine the Unleash SDKs use)
 )
 test_pkgs=(
   postgresql-15 python3 python3-aiosmtpd prometheus curl oathtool
@@ -74,4 +75,5 @@ npm_ci() {
   fi
 }
 npm_ci ui                    # the dashboard (esbuild, Preact) and its browser test (playwright-core)
+npm_ci tests/e2e/unleash     # Unleash's client specification (the flag evaluator's conformance cases) and Node SDK (e2e + bench peer)
 if $bench; then npm_ci bench/jobs; fi  # the job-queue peer (bench/jobs/peer.sh)

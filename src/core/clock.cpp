@@ -27,6 +27,16 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
   }
   return true;
 }
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
 }  // namespace
 
 Clock& Clock::system() {
@@ -111,15 +121,10 @@ bool parse_rfc3339(std::string_view s, int64_t& unix_ms) {
     return false;
   }
   if (p != s.size()) return false;
-  struct tm tm {};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = se;
-  time_t t = timegm(&tm);
-  unix_ms = (static_cast<int64_t>(t) - offset_min * 60) * 1000 + ms;
+  // Arithmetic rather than timegm, which takes glibc's time-zone lock: the
+  // feature-flag evaluator parses a context's currentTime on its hot path.
+  int64_t secs = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi - offset_min) * 60 + se;
+  unix_ms = secs * 1000 + ms;
   return true;
 }
 

@@ -41,7 +41,7 @@ class ManualClock final : public Clock {
 std::string format_rfc3339(int64_t unix_ms);
 // Parses an RFC 3339 date-time (§5.6: 'T' between date and time, Z or ±hh:mm
 // offset, optional fraction; not the space ISO 8601 profiles allow). Returns
-// false if malformed or not a real date.
+// false if malformed or not a real date. Neither allocates nor locks.
 bool parse_rfc3339(std::string_view text, int64_t& unix_ms);
 
 }  // namespace sb

@@ -63,6 +63,18 @@ class FlagSet {
   // must outlive the set.
   static Result<std::shared_ptr<const FlagSet>> compile(const boost::json::value& doc,
                                                         const Clock& clock = Clock::system());
+  struct CompileOptions {
+    // Evaluate what an SDK would instead of refusing it: an unknown operator
+    // or an invalid number/date/semver/regex never matches, invalid CIDRs and
+    // IPs are skipped, a missing segment fails its strategy, a missing,
+    // transitive or cyclic dependency disables the child. The client
+    // specification's documents carry such entries on purpose (a server is
+    // meant to refuse them, an SDK to survive them); Switchboard's own sets
+    // compile strictly.
+    bool lenient = false;
+  };
+  static Result<std::shared_ptr<const FlagSet>> compile(const boost::json::value& doc, const Clock& clock,
+                                                        const CompileOptions& options);
   static std::shared_ptr<const FlagSet> empty();
 
   ~FlagSet();
