@@ -1,5 +1,7 @@
 #include "api/json_body.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
 #include "core/json.h"
@@ -35,6 +37,9 @@ http::Response json_response(int status, const boost::json::value& v) {
 }
 
 http::Response error_response(const Status& s, const http::Request& req) {
+  // The answer says "see server logs for request <id>": this is that log.
+  if (s.code() == Code::kInternal)
+    spdlog::error("request {} {} {}: {}", req.request_id, req.method, req.route, s.message());
   return http::problem(s, req.request_id);
 }
 

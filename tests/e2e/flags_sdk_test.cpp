@@ -44,12 +44,13 @@ TEST_P(FlagsSdk, NodeSdkAgreesWithEvaluateOnRandomContexts) {
   doc << in.rdbuf();
   const std::vector<std::string> headers = {s.auth_header(), "Content-Type: application/json"};
   auto imported = http_request("POST", s.url("/v1/flags/import"), doc.str(), headers);
-  ASSERT_EQ(imported.status, 200) << imported.body;
+  ASSERT_EQ(imported.status, 200) << imported.body << s.output();
   auto token = http_request("POST", s.url("/v1/flags/tokens"), R"({"type":"client","environment":"production"})",
                             headers);
   ASSERT_EQ(token.status, 201) << token.body;
   bj::array names;
-  for (const auto& f : bj::parse(doc.str()).at("features").as_array()) names.push_back(f.at("name"));
+  bj::value parsed = bj::parse(doc.str());
+  for (const auto& f : parsed.at("features").as_array()) names.push_back(f.at("name"));
 
   TempDir tmp;
   ChildProcess node({"/usr/bin/env", "node", dir + "/sdk_parity.mjs"},

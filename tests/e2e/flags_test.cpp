@@ -188,10 +188,12 @@ TEST_F(Flags, SdkTokensScopesAndClientApi) {
   auto front = http_request("GET", s.url("/api/frontend?userId=alice"), "", {"Authorization: " + frontend});
   ASSERT_EQ(front.status, 200) << front.body;
   bool listed = false;
-  for (const auto& t : json_of(front).at("toggles").as_array()) listed |= t.at("name").as_string() == "new-checkout";
+  auto front_doc = json_of(front);  // range-for over a temporary's member would dangle
+  for (const auto& t : front_doc.at("toggles").as_array()) listed |= t.at("name").as_string() == "new-checkout";
   EXPECT_TRUE(listed);
   auto bob = http_request("GET", s.url("/api/frontend?userId=bob"), "", {"Authorization: " + frontend});
-  for (const auto& t : json_of(bob).at("toggles").as_array()) EXPECT_NE(t.at("name").as_string(), "new-checkout");
+  auto bob_doc = json_of(bob);
+  for (const auto& t : bob_doc.at("toggles").as_array()) EXPECT_NE(t.at("name").as_string(), "new-checkout");
 
   // Revoked: refused at once.
   auto tokens = json_of(call("GET", "/v1/flags/tokens")).at("tokens").as_array();

@@ -10,8 +10,8 @@ CREATE TABLE flags (
   project TEXT NOT NULL,
   impression_data INTEGER NOT NULL,
   archived INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
 );
 CREATE TABLE flag_environments (
   name TEXT NOT NULL,
@@ -22,19 +22,19 @@ CREATE TABLE flag_environments (
 );
 -- Segments: shared constraint sets, referenced by id from strategies.
 CREATE TABLE flag_segments (
-  id INTEGER PRIMARY KEY,
+  id BIGINT PRIMARY KEY,
   name TEXT NOT NULL,
   description TEXT NOT NULL,
   constraints TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
 );
 -- One row: bumped by every flag or segment write, which also serialises
 -- those writes (the row lock on PostgreSQL), so a change is validated
 -- against the set it joins. The client API's ETag derives from it.
 CREATE TABLE flag_revision (
   id INTEGER PRIMARY KEY,
-  revision INTEGER NOT NULL
+  revision BIGINT NOT NULL
 );
 INSERT INTO flag_revision (id, revision) VALUES (1, 0);
 -- API tokens of the Unleash SDKs, scoped to one environment. Only a hash of
@@ -46,7 +46,7 @@ CREATE TABLE flag_tokens (
   environment TEXT NOT NULL,
   name TEXT NOT NULL,
   created_by TEXT NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at BIGINT NOT NULL
 );
 -- SDK instances that registered (POST /api/client/register).
 CREATE TABLE flag_clients (
@@ -55,9 +55,9 @@ CREATE TABLE flag_clients (
   environment TEXT NOT NULL,
   sdk_version TEXT NOT NULL,
   strategies TEXT NOT NULL,
-  interval_ms INTEGER NOT NULL,
+  interval_ms BIGINT NOT NULL,
   started TEXT NOT NULL,
-  last_seen INTEGER NOT NULL,
+  last_seen BIGINT NOT NULL,
   PRIMARY KEY (app_name, instance_id, environment)
 );
 -- Evaluation counts the SDKs report (POST /api/client/metrics), per flag,
@@ -66,8 +66,8 @@ CREATE TABLE flag_metrics (
   flag TEXT NOT NULL,
   environment TEXT NOT NULL,
   app_name TEXT NOT NULL,
-  hour INTEGER NOT NULL,
-  yes INTEGER NOT NULL,
-  no INTEGER NOT NULL,
+  hour BIGINT NOT NULL,
+  yes BIGINT NOT NULL,
+  no BIGINT NOT NULL,
   PRIMARY KEY (flag, environment, app_name, hour)
 );
