@@ -19,7 +19,9 @@ namespace events_keys {
 using config::at_least;
 using config::Key;
 inline const Key<int64_t> kHeartbeatMs{"events.heartbeat_ms", 15'000, "SSE keep-alive comment interval", at_least(100)};
-inline const Key<int64_t> kPollMs{"events.poll_ms", 1000, "How often live feeds look for other instances' events",
+// One indexed read of the log per poll; 50 ms keeps a flag, config or
+// permission change made on another instance under 100 ms away.
+inline const Key<int64_t> kPollMs{"events.poll_ms", 50, "How often live feeds look for other instances' events",
                                   at_least(10)};
 inline const Key<int64_t> kMaxAttempts{"subscriptions.max_attempts", 8,
                                        "Delivery attempts before an event is dead-lettered", at_least(1)};

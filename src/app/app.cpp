@@ -140,6 +140,7 @@ identity::ApiKeys& App::api_keys() { return impl_->identity.api_keys(); }
 identity::AuthService& App::auth() { return impl_->identity.auth(); }
 access::AccessControl& App::access() { return impl_->access.control(); }
 jobs::Queue& App::jobs() { return impl_->jobs.queue(); }
+flags::Service& App::flags() { return impl_->flags.service(); }
 store::Db& App::db() { return *impl_->db; }
 http::Pipeline& App::pipeline() { return *impl_->pipeline; }
 const http::Router& App::router() const { return impl_->router; }

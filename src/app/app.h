@@ -19,6 +19,7 @@ namespace sb::events { class EventLog; }
 namespace sb::identity { class ApiKeys; class AuthService; }
 namespace sb::access { class AccessControl; }
 namespace sb::jobs { class Queue; }
+namespace sb::flags { class Service; }
 namespace sb::store { class Db; }
 namespace sb::http { class Pipeline; class Router; }
 namespace sb::api { class Component; struct Kernel; struct Declarations; }
@@ -57,6 +58,9 @@ class App {
   access::AccessControl& access();
   // The job queues (after init()); its housekeeping timer runs only under serve().
   jobs::Queue& jobs();
+  // Feature flags (after init()): flags().evaluator("production")->is_enabled(name, ctx)
+  // evaluates in-process, no network hop; changes arrive through the log.
+  flags::Service& flags();
   store::Db& db();
   // The request pipeline over every component's routes (after init()).
   http::Pipeline& pipeline();

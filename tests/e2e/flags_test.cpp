@@ -9,7 +9,9 @@
 #include <boost/json.hpp>
 
 #include "curl_client.h"
+#include "eventually.h"
 #include "server_process.h"
+#include "test_databases.h"
 
 namespace sb::test {
 namespace {
@@ -235,6 +237,39 @@ TEST_F(Flags, ImportIsServedBackAndChangesAreAudited) {
   EXPECT_EQ(data.at("change").as_string(), "enabled");
   EXPECT_FALSE(data.at("before").at("environments").at("production").at("enabled").as_bool());
   EXPECT_TRUE(data.at("after").at("environments").at("production").at("enabled").as_bool());
+}
+
+// Two instances on one PostgreSQL: a change made through one is evaluated
+// by the other (it follows the log), and an SDK token created on one is
+// accepted by the other. Bounded by a deadline, not timed: the figure for
+// how fast is bench/flags_http.sh's.
+TEST(FlagsCluster, AChangeOnOneInstanceReachesTheOther) {
+  auto db = open_test_db(store::Engine::kPostgres);
+  auto e = env();
+  e["SWITCHBOARD_ADMIN_KEY"] = "sbk_flags_cluster_0123456789abcdef";
+  e["SWITCHBOARD_IDENTITY__MASTER_KEY"] = "ZmxhZ3MtY2x1c3Rlci1tYXN0ZXIta2V5LTMyLWJ5dGU=";  // one for both
+  ServerProcess a(e, {"--database", db.url()}), b(e, {"--database", db.url()});
+  ASSERT_TRUE(a.start()) << a.output();
+  ASSERT_TRUE(b.start()) << b.output();
+  auto on_b = [&](const std::string& ctx) {
+    auto r = http_request("POST", b.url("/v1/flags/evaluate"), R"({"context":)" + ctx + R"(,"flags":["f"]})",
+                          {b.auth_header(), kJson});
+    return r.status == 200 && bj::parse(r.body).at("results").at("f").at("enabled").as_bool();
+  };
+  EXPECT_FALSE(on_b("{}"));
+  auto put = http_request("PUT", a.url("/v1/flags/f"), R"({"enabled":true,"users":["alice"]})", {a.auth_header(), kJson});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_TRUE(eventually([&] { return on_b(R"({"userId":"alice"})"); })) << b.output();
+  EXPECT_FALSE(on_b(R"({"userId":"bob"})"));
+  ASSERT_EQ(http_request("POST", a.url("/v1/flags/f/environments/production/off"), "", {a.auth_header()}).status, 200);
+  EXPECT_TRUE(eventually([&] { return !on_b(R"({"userId":"alice"})"); }));
+
+  auto token = http_request("POST", a.url("/v1/flags/tokens"), R"({"type":"client"})", {a.auth_header(), kJson});
+  ASSERT_EQ(token.status, 201) << token.body;
+  std::string secret(bj::parse(token.body).at("secret").as_string());
+  EXPECT_TRUE(eventually([&] {
+    return http_request("GET", b.url("/api/client/features"), "", {"Authorization: " + secret}).status == 200;
+  }));
 }
 
 }  // namespace
