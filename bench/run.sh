@@ -120,3 +120,4 @@ stop_sb
 taskset -c 0 "$BENCH/append_bench" "$PG_URL" 1000 200000 | grep -v migration | sed "s/^/PostgreSQL              /"
 bash "$ROOT/bench/jobs.sh" "$BUILD"
 bash "$ROOT/bench/notify.sh" "$BUILD"
+bash "$ROOT/bench/flags.sh" "$BUILD"
