@@ -206,7 +206,7 @@ FlagsComponent::FlagsComponent(Kernel& kernel) : Component("flags"), kernel_(ker
 FlagsComponent::~FlagsComponent() = default;
 
 void FlagsComponent::declare(Declarations& d) {
-  d.config.declare(flags_keys::kEnvironments);
+  d.config.declare(flags_keys::kEnvironments, flags_keys::kFrontendOrigins);
   d.permission("flags:read", "List and read flags, segments, SDK clients and metrics");
   d.permission("flags:write", "Create, change, enable, archive, import and delete flags and segments");
   d.permission("flags:evaluate", "Evaluate flags for a context (POST /v1/flags/evaluate)");
@@ -217,7 +217,7 @@ void FlagsComponent::declare(Declarations& d) {
 Status FlagsComponent::init() {
   flags_ = std::make_unique<flags::Service>(*kernel_.db, *kernel_.events, kernel_.clock,
                                             kernel_.config.get(flags_keys::kEnvironments));
-  deps_ = {flags_.get()};
+  deps_ = {flags_.get(), kernel_.config.get(flags_keys::kFrontendOrigins)};
   return flags_->reload();
 }
 
@@ -254,6 +254,8 @@ void FlagsComponent::routes(std::vector<http::Route>& out) {
   t.add({"POST", "/api/frontend", t.io(unleash_frontend), Access::kPublic});
   t.add({"POST", "/api/frontend/client/register", t.pool(unleash_frontend_register), Access::kPublic});
   t.add({"POST", "/api/frontend/client/metrics", t.pool(unleash_frontend_metrics), Access::kPublic});
+  for (const char* path : {"/api/frontend", "/api/frontend/client/register", "/api/frontend/client/metrics"})
+    t.add({"OPTIONS", path, t.io(unleash_frontend_preflight), Access::kPublic});
 }
 
 Status FlagsComponent::start() {

@@ -32,10 +32,22 @@ inline const config::Key<std::vector<std::string>> kEnvironments{
           return std::nullopt;
         },
         "a non-empty list of names of a-z 0-9 - _")};
+inline const config::Key<std::vector<std::string>> kFrontendOrigins{
+    "flags.frontend_origins", {"*"},
+    "Origins whose browser pages may call the Unleash frontend API (CORS); \"*\" = any",
+    config::check(
+        [](const std::vector<std::string>& v) -> std::optional<std::string> {
+          for (const auto& o : v)
+            if (o != "*" && !o.starts_with("http://") && !o.starts_with("https://"))
+              return "\"" + o + "\" is not \"*\" or an origin like https://app.example.com";
+          return std::nullopt;
+        },
+        "\"*\" or origins (scheme://host[:port])")};
 }  // namespace flags_keys
 
 struct FlagsDeps {
   flags::Service* flags = nullptr;
+  std::vector<std::string> frontend_origins;  // flags.frontend_origins
 };
 
 // Reads an Unleash context object ({"userId", "sessionId", "remoteAddress",
@@ -70,6 +82,9 @@ http::Response unleash_client_metrics(const FlagsDeps& s, http::Request& req);
 http::Response unleash_frontend(const FlagsDeps& s, http::Request& req);
 http::Response unleash_frontend_register(const FlagsDeps& s, http::Request& req);
 http::Response unleash_frontend_metrics(const FlagsDeps& s, http::Request& req);
+// OPTIONS on the frontend API's paths: the CORS preflight browsers send
+// before a request with Authorization.
+http::Response unleash_frontend_preflight(const FlagsDeps& s, http::Request& req);
 
 class FlagsComponent final : public Component {
  public:

@@ -82,6 +82,20 @@ void split_query(std::string_view q, const std::function<void(std::string, std::
   }
 }
 
+// CORS for the frontend API: browser SDKs run on the application's origin.
+// An allowed Origin is echoed (with Vary: Origin) or "*" when any is allowed.
+http::Response& with_cors(http::Response& r, const FlagsDeps& s, const http::Request& req) {
+  std::string_view origin = req.header("origin");
+  if (origin.empty()) return r;
+  for (const auto& allowed : s.frontend_origins) {
+    if (allowed != "*" && allowed != origin) continue;
+    r.set_header("Access-Control-Allow-Origin", allowed == "*" ? "*" : std::string(origin));
+    if (allowed != "*") r.set_header("Vary", "Origin");
+    return r.set_header("Access-Control-Expose-Headers", "ETag");
+  }
+  return r;
+}
+
 }  // namespace
 
 Status read_flag_context(const bj::object& o, flags::Context& ctx, const std::string& at) {
@@ -206,12 +220,27 @@ http::Response frontend_for(const FlagsDeps& s, http::Request& req, const flags:
     out += published->impression_data.contains(name) ? ",\"impressionData\":true}" : ",\"impressionData\":false}";
   }
   out += "]}";
-  return http::Response::json(200, std::move(out));
+  // Browser SDKs poll with If-None-Match: an unchanged answer is a 304.
+  std::string etag = "\"" + crypto::sha256_hex(out).substr(0, 24) + "\"";
+  if (http::if_none_match_hit(req.header("if-none-match"), etag))
+    return http::Response{304, {{"ETag", etag}}, {}, nullptr};
+  return http::Response::json(200, std::move(out)).with_header("ETag", etag);
 }
 
 }  // namespace
 
-http::Response unleash_frontend(const FlagsDeps& s, http::Request& req) {
+http::Response unleash_frontend_preflight(const FlagsDeps& s, http::Request& req) {
+  http::Response r{204, {}, {}, nullptr};
+  r.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  r.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, If-None-Match, Unleash-AppName, "
+                                               "Unleash-InstanceId, Unleash-SDK, Unleash-Connection-Id");
+  r.set_header("Access-Control-Max-Age", "86400");
+  return with_cors(r, s, req);
+}
+
+namespace {
+
+http::Response frontend_answer(const FlagsDeps& s, http::Request& req) {
   auto token = sdk_token(s, req, flags::TokenType::kFrontend);
   if (!token.ok()) return error_response(token.status(), req);
   flags::Context ctx;
@@ -236,6 +265,13 @@ http::Response unleash_frontend(const FlagsDeps& s, http::Request& req) {
   }
   if (ctx.remote_address.empty()) ctx.remote_address = req.remote_ip;
   return frontend_for(s, req, ctx, *token);
+}
+
+}  // namespace
+
+http::Response unleash_frontend(const FlagsDeps& s, http::Request& req) {
+  http::Response r = frontend_answer(s, req);
+  return with_cors(r, s, req);
 }
 
 namespace {
@@ -302,10 +338,12 @@ http::Response unleash_client_metrics(const FlagsDeps& s, http::Request& req) {
   return metrics_with(s, req, flags::TokenType::kClient);
 }
 http::Response unleash_frontend_register(const FlagsDeps& s, http::Request& req) {
-  return register_with(s, req, flags::TokenType::kFrontend);
+  http::Response r = register_with(s, req, flags::TokenType::kFrontend);
+  return with_cors(r, s, req);
 }
 http::Response unleash_frontend_metrics(const FlagsDeps& s, http::Request& req) {
-  return metrics_with(s, req, flags::TokenType::kFrontend);
+  http::Response r = metrics_with(s, req, flags::TokenType::kFrontend);
+  return with_cors(r, s, req);
 }
 
 }  // namespace sb::api

@@ -193,6 +193,19 @@ TEST_F(Flags, SdkTokensScopesAndClientApi) {
   auto front_doc = json_of(front);  // range-for over a temporary's member would dangle
   for (const auto& t : front_doc.at("toggles").as_array()) listed |= t.at("name").as_string() == "new-checkout";
   EXPECT_TRUE(listed);
+  // Browser SDKs: CORS preflight, the allowed origin, and 304 on an unchanged answer.
+  auto preflight = http_request("OPTIONS", s.url("/api/frontend"), "",
+                                {"Origin: https://app.example.com", "Access-Control-Request-Method: GET",
+                                 "Access-Control-Request-Headers: authorization"});
+  EXPECT_EQ(preflight.status, 204) << preflight.body;
+  EXPECT_EQ(preflight.headers["access-control-allow-origin"], "*");
+  EXPECT_NE(preflight.headers["access-control-allow-headers"].find("Authorization"), std::string::npos);
+  auto cors = http_request("GET", s.url("/api/frontend?userId=alice"), "",
+                           {"Authorization: " + frontend, "Origin: https://app.example.com"});
+  EXPECT_EQ(cors.headers["access-control-allow-origin"], "*");
+  auto unchanged = http_request("GET", s.url("/api/frontend?userId=alice"), "",
+                                {"Authorization: " + frontend, "If-None-Match: " + cors.headers["etag"]});
+  EXPECT_EQ(unchanged.status, 304);
   auto bob = http_request("GET", s.url("/api/frontend?userId=bob"), "", {"Authorization: " + frontend});
   auto bob_doc = json_of(bob);
   for (const auto& t : bob_doc.at("toggles").as_array()) EXPECT_NE(t.at("name").as_string(), "new-checkout");
