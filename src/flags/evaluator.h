@@ -5,7 +5,9 @@
 // client API serves (`GET /api/client/features`, v2 shape:
 // {"version":2,"features":[…],"segments":[…]}). It is immutable: a change
 // compiles a new set and the Evaluator swaps it in, so evaluation takes no
-// lock and allocates nothing.
+// lock and allocates nothing (one exception: a REGEX constraint runs RE2,
+// whose DFA takes a shared reader lock on its state cache and grows that
+// cache the first time an input needs new states).
 #pragma once
 
 #include <boost/json/fwd.hpp>
