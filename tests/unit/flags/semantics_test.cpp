@@ -138,6 +138,45 @@ TEST(Constraints, CaseInsensitiveAndInvertedAndIPv6Cidr) {
   EXPECT_TRUE(set->is_enabled("ver", c));
 }
 
+TEST(Constraints, ValueAndValuesStandInForEachOther) {
+  // Single-value operators read `value`, list operators `values`; each falls
+  // back to the other, as documents from older servers carry either.
+  auto set = compile(R"({"features":[
+    {"name":"num","enabled":true,"strategies":[{"name":"default","constraints":[
+      {"contextName":"n","operator":"NUM_LTE","values":["12"]}]}]},
+    {"name":"in","enabled":true,"strategies":[{"name":"default","constraints":[
+      {"contextName":"userId","operator":"IN","value":"ann"}]}]},
+    {"name":"both","enabled":true,"strategies":[{"name":"default","constraints":[
+      {"contextName":"n","operator":"NUM_GT","value":"5","values":[]}]}]}]})");
+  Context c;
+  c.user_id = "ann";
+  c.properties = {{"n", "11"}};
+  EXPECT_TRUE(set->is_enabled("num", c));
+  EXPECT_TRUE(set->is_enabled("in", c));
+  EXPECT_TRUE(set->is_enabled("both", c));
+  c.user_id = "bob";
+  c.properties = {{"n", "13"}};
+  EXPECT_FALSE(set->is_enabled("num", c));
+  EXPECT_FALSE(set->is_enabled("in", c));
+}
+
+TEST(Constraints, LenientInvalidValuesAnswerNoWhichInvertedFlips) {
+  auto r = FlagSet::compile(bj::parse(R"({"features":[
+    {"name":"plain","enabled":true,"strategies":[{"name":"default","constraints":[
+      {"contextName":"n","operator":"NUM_EQ","value":"twelve"}]}]},
+    {"name":"inverted","enabled":true,"strategies":[{"name":"default","constraints":[
+      {"contextName":"n","operator":"NUM_EQ","value":"twelve","inverted":true}]}]},
+    {"name":"unknown-inverted","enabled":true,"strategies":[{"name":"default","constraints":[
+      {"contextName":"n","operator":"NUM_ABOUT","value":"12","inverted":true}]}]}]})"),
+                            Clock::system(), {.lenient = true});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  Context c;
+  c.properties = {{"n", "12"}};
+  EXPECT_FALSE((*r)->is_enabled("plain", c));
+  EXPECT_TRUE((*r)->is_enabled("inverted", c));
+  EXPECT_FALSE((*r)->is_enabled("unknown-inverted", c)) << "an unknown operator fails inverted or not";
+}
+
 TEST(Strategies, RemoteAddressTakesIPv6RangesAndHostnameIsThisMachine) {
   auto set = compile(R"({"features":[
     {"name":"ip","enabled":true,"strategies":[{"name":"remoteAddress","parameters":{"IPs":"10.0.0.0/8, 2001:db8::/32"}}]},
