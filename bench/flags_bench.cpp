@@ -34,19 +34,22 @@ std::vector<Context> make_contexts() {
   return out;
 }
 
-void BM_IsEnabled_FlexibleRolloutTwoConstraints(benchmark::State& state) {
+// Times `eval` over the shared contexts, one call per iteration.
+template <typename Eval>
+void over_contexts(benchmark::State& state, Eval eval) {
   auto contexts = make_contexts();
   size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(g_set->is_enabled("rollout-two-constraints", contexts[i++ % kContexts]));
+  for (auto _ : state) benchmark::DoNotOptimize(eval(contexts[i++ % kContexts]));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
+void BM_IsEnabled_FlexibleRolloutTwoConstraints(benchmark::State& state) {
+  over_contexts(state, [](const Context& c) { return g_set->is_enabled("rollout-two-constraints", c); });
 }
 BENCHMARK(BM_IsEnabled_FlexibleRolloutTwoConstraints);
 
 void BM_GetVariant_ThreeVariants(benchmark::State& state) {
-  auto contexts = make_contexts();
-  size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(g_set->variant("checkout-variant", contexts[i++ % kContexts]));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  over_contexts(state, [](const Context& c) { return g_set->variant("checkout-variant", c); });
 }
 BENCHMARK(BM_GetVariant_ThreeVariants);
 
@@ -54,10 +57,7 @@ BENCHMARK(BM_GetVariant_ThreeVariants);
 void BM_Evaluator_IsEnabled(benchmark::State& state) {
   Evaluator ev;
   ev.publish(g_set);
-  auto contexts = make_contexts();
-  size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(ev.is_enabled("rollout-two-constraints", contexts[i++ % kContexts]));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  over_contexts(state, [&](const Context& c) { return ev.is_enabled("rollout-two-constraints", c); });
 }
 BENCHMARK(BM_Evaluator_IsEnabled);
 

@@ -12,7 +12,7 @@ const bj::value* member(const bj::object& o, std::string_view key) {
 
 Status as_object(const bj::value& v, const std::string& ptr, const bj::object*& out) {
   out = v.if_object();
-  return out ? Status() : Status::invalid(ptr.empty() ? "/" : ptr, "must be an object");
+  return out ? Status() : Status::invalid(ptr, "must be an object");  // "" is the whole document (RFC 6901)
 }
 
 Status array_member(const bj::object& o, std::string_view key, const std::string& ptr, const bj::array*& out) {

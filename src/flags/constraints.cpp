@@ -124,6 +124,9 @@ bool evaluate(const Constraint& c, const Context& ctx, const Clock& clock) {
       return v && semver_op(c, *v);
     case Op::kRegex:
       // RE2 (the Node SDK runs re2js, its port): linear time, no backtracking.
+      // The one operator that is not lock-free: RE2's DFA takes a shared
+      // reader lock on its state cache per search, and adds states (heap,
+      // within its memory budget) the first time an input needs them.
       return v && re2::RE2::PartialMatch(re2::StringPiece(v->data(), v->size()), *c.regex);
     case Op::kInCidr:
       return v && cidr_op(c, *v);

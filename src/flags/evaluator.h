@@ -5,7 +5,9 @@
 // client API serves (`GET /api/client/features`, v2 shape:
 // {"version":2,"features":[…],"segments":[…]}). It is immutable: a change
 // compiles a new set and the Evaluator swaps it in, so evaluation takes no
-// lock and allocates nothing.
+// lock and allocates nothing (one exception: a REGEX constraint runs RE2,
+// whose DFA takes a shared reader lock on its state cache and grows that
+// cache the first time an input needs new states).
 #pragma once
 
 #include <boost/json/fwd.hpp>
@@ -65,8 +67,9 @@ class FlagSet {
                                                         const Clock& clock = Clock::system());
   struct CompileOptions {
     // Evaluate what an SDK would instead of refusing it: an unknown operator
-    // or an invalid number/date/semver/regex never matches, invalid CIDRs and
-    // IPs are skipped, a missing segment fails its strategy, a missing,
+    // never matches, an invalid number/date/semver/regex makes its operator
+    // answer no (which `inverted` flips), invalid CIDRs and IPs are
+    // skipped, a missing segment fails its strategy, a missing,
     // transitive or cyclic dependency disables the child. The client
     // specification's documents carry such entries on purpose (a server is
     // meant to refuse them, an SDK to survive them); Switchboard's own sets

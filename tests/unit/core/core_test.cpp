@@ -69,6 +69,13 @@ TEST(Clock, Rfc3339RoundTripAndOffsets) {
   EXPECT_FALSE(parse_rfc3339("2026-11-23", ms));
   EXPECT_FALSE(parse_rfc3339("2026-13-23T00:00:00Z", ms));
   EXPECT_FALSE(parse_rfc3339("2026-11-23T00:00:00", ms));
+  // Converted by arithmetic (no timegm): before the epoch, and across leap days and centuries.
+  ASSERT_TRUE(parse_rfc3339("1969-12-31T23:59:59.500Z", ms));
+  EXPECT_EQ(ms, -500);
+  for (const char* t : {"2024-02-29T23:59:59.999Z", "2000-03-01T00:00:00.000Z", "2100-03-01T00:00:00.000Z", "1970-01-01T00:00:00.000Z"}) {
+    ASSERT_TRUE(parse_rfc3339(t, ms)) << t;
+    EXPECT_EQ(format_rfc3339(ms), t);
+  }
 }
 
 TEST(Clock, Rfc3339RefusesWhatItWouldHaveToRewrite) {
