@@ -66,6 +66,36 @@ Status easy_strategies(const bj::object& body, const std::string& name, const st
   return {};
 }
 
+// The Unleash server computes "variable" weights itself: what the "fix"
+// variants leave of 1000, shared equally (the remainder to the first). A
+// body that leaves a variable weight out gets them computed; one that gives
+// every weight (an import, an export pasted back) is kept as given.
+void fill_variable_weights(bj::value* variants) {
+  if (!variants || !variants->is_array()) return;
+  int64_t fixed = 0, variable = 0;
+  bool missing = false;
+  for (const auto& v : variants->as_array()) {
+    if (!v.is_object()) return;  // compile names the bad element
+    const bj::object& o = v.as_object();
+    auto* type = o.if_contains("weightType");
+    if (type && type->is_string() && type->as_string() == "fix") {
+      if (auto* w = o.if_contains("weight"); w && w->is_int64()) fixed += w->as_int64();
+    } else {
+      ++variable;
+      missing = missing || !o.contains("weight");
+    }
+  }
+  if (!missing || variable == 0 || fixed > 1000) return;
+  int64_t share = (1000 - fixed) / variable, rest = (1000 - fixed) % variable;
+  for (auto& v : variants->as_array()) {
+    bj::object& o = v.as_object();
+    auto* type = o.if_contains("weightType");
+    if (type && type->is_string() && type->as_string() == "fix") continue;
+    o["weightType"] = "variable";
+    o["weight"] = share + (rest-- > 0 ? 1 : 0);
+  }
+}
+
 struct ParsedFlag {
   FlagRow row;
   bj::object feature;  // per-environment fields
@@ -110,6 +140,10 @@ Status parse_flag(const bj::object& body, const std::string& name, const std::st
   bool easy = body.contains("users") || body.contains("rollout");
   for (const auto& [k, v] : body)
     if (k != "environments" && k != "users" && k != "rollout") out.feature[k] = v;
+  fill_variable_weights(out.feature.if_contains("variants"));
+  if (auto* strategies = out.feature.if_contains("strategies"); strategies && strategies->is_array())
+    for (auto& st : strategies->as_array())
+      if (st.is_object()) fill_variable_weights(st.as_object().if_contains("variants"));
   if (easy) {
     bj::array strategies;
     if (Status st = easy_strategies(body, name, at, strategies); !st) collect(st);

@@ -100,6 +100,14 @@ TEST_F(Flags, RefusalsNameTheFieldAndStoreNothing) {
   EXPECT_EQ(bad_weights.status, 400);
   EXPECT_EQ(field_of(bad_weights).rfind("/variants", 0), 0u) << bad_weights.body;
 
+  // Variable weights left out are computed as the Unleash server does.
+  auto computed = call("PUT", "/v1/flags/colours", R"({"enabled":true,"variants":[
+      {"name":"a","weightType":"fix","weight":400},{"name":"b"},{"name":"c","weightType":"variable"}]})");
+  ASSERT_EQ(computed.status, 200) << computed.body;
+  auto weights = json_of(computed).at("variants");
+  EXPECT_EQ(weights.at(1).at("weight").as_int64(), 300);
+  EXPECT_EQ(weights.at(2).at("weight").as_int64(), 300);
+
   auto missing = call("PUT", "/v1/flags/child", R"({"enabled":true,"dependencies":[{"feature":"ghost"}]})");
   EXPECT_EQ(missing.status, 400);
   EXPECT_EQ(field_of(missing).rfind("/dependencies/0", 0), 0u) << missing.body;
