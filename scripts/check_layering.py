@@ -28,8 +28,9 @@ DEPENDS_ON = {
     "jobs": ["events"],
     "notify": ["jobs", "providers", "events"],
     "flags": ["events", "config"],
+    "discovery": ["events"],
     "http": ["core"],
-    "api": ["http", "config", "events", "identity", "access", "resilience", "providers", "jobs", "notify", "flags"],
+    "api": ["http", "config", "events", "identity", "access", "resilience", "providers", "jobs", "notify", "flags", "discovery"],
     "app": ["api", "providers"],
 }
 ASIO = re.compile(r'#\s*include\s*[<"]boost/(asio|beast)')
