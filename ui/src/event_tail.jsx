@@ -49,7 +49,7 @@ export function EventTail({ api, type, subject, onSelect }) {
     <section aria-labelledby="tail-h" id="tail" data-status={shown}>
       <h2 id="tail-h">Live tail</h2>
       <div class="toolbar">
-        <span class={`status ${shown === 'live' ? 'good' : shown === 'paused' || shown === 'connecting' ? 'muted' : 'error'}`}
+        <span class={shown === 'live' ? 'good' : shown === 'paused' || shown === 'connecting' ? 'muted' : 'error'}
           role="status" id="tail-status">{shown}</span>
         <button type="button" aria-pressed={paused} onClick={() => setPaused(!paused)}>{paused ? 'Resume' : 'Pause'}</button>
         <button type="button" onClick={() => setRows([])}>Clear</button>

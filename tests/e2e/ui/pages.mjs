@@ -24,7 +24,8 @@ async function seed() {
   await api('POST', '/v1/roles', { name: 'ui-viewer', permissions: ['notifications:read'] });
   const viewer = await api('POST', '/v1/auth/register', { email: 'viewer@example.com', password: PASSWORD });
   await api('PUT', `/v1/users/${viewer.id}/roles/ui-viewer`);
-  return { ev, jobId: job.id ?? claimed.id };
+  await api('POST', '/v1/roles', { name: 'ui-extra', permissions: ['flags:read'] });
+  return { ev, jobId: job.id ?? claimed.id, viewer };
 }
 
 async function eventsPage(page, ev) {
@@ -108,6 +109,34 @@ async function queuesPage(page, jobId) {
   await until('resumed', async () => !(await api('GET', '/v1/queues/ui-mail')).paused);
 }
 
+// Find an account, grant and revoke a role, sign it out everywhere: each
+// checked against the API.
+async function usersPage(page, viewer) {
+  const { access_token: token } = await api('POST', '/v1/auth/login', { email: 'viewer@example.com', password: PASSWORD });
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.locator('#user-query').fill('nobody@example.com');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.locator('#user-none').waitFor();
+  await page.locator('#user-query').fill('viewer@example.com');
+  await page.getByRole('button', { name: 'Find' }).click();
+  const user = page.locator(`#user[data-user="${viewer.id}"]`);
+  await user.waitFor();
+  await user.locator('#user-roles li[data-role="ui-viewer"]').waitFor();
+  await page.locator('#grant-role').selectOption('ui-extra');
+  await page.getByRole('button', { name: 'Grant' }).click();
+  await user.locator('#user-roles li[data-role="ui-extra"]').waitFor();
+  assert.ok((await api('GET', `/v1/users/${viewer.id}/permissions`)).roles.includes('ui-extra'));
+  await screenshot(page, 'users');
+  await page.getByRole('button', { name: 'Revoke ui-extra' }).click();
+  await user.locator('#user-roles li[data-role="ui-extra"]').waitFor({ state: 'detached' });
+  assert.ok(!(await api('GET', `/v1/users/${viewer.id}/permissions`)).roles.includes('ui-extra'));
+  await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await page.locator('#sessions-notice').waitFor();
+  await until('the viewer signed out', async () =>
+    (await fetch(`${SB_URL}/v1/auth/me`, { headers: { Authorization: `Bearer ${token}` } })).status === 401);
+  assert.match(page.url(), /\/ui\/users\?q=viewer%40example\.com/);
+}
+
 // An account that signs in (notifications:read) but holds no config:read is
 // refused by the Config page, and shown why.
 async function refused(page) {
@@ -121,13 +150,14 @@ async function refused(page) {
 }
 
 async function main({ newPage }) {
-  const { ev, jobId } = await seed();
+  const { ev, jobId, viewer } = await seed();
   const page = await newPage();
   await page.goto(`${SB_URL}/ui`);
   await signInWithKey(page);
   await eventsPage(page, ev);
   await configPage(page);
   await queuesPage(page, jobId);
+  await usersPage(page, viewer);
   assert.equal(await pwned(page), undefined);
 
   // Phone width, dark: the same pages stay usable.
