@@ -1,3 +1,5 @@
+import { useState } from 'preact/hooks';
+
 // Small pieces every page uses: how an API error reads, and previous/next paging.
 
 // The text a failed call shows: a 403 says which permission is missing (the
@@ -9,6 +11,29 @@ export function describe(err, needs) {
 
 export function ErrorLine({ error, id }) {
   return error ? <p class="error" role="alert" id={id}>{error}</p> : null;
+}
+
+// A page's title and its one-field filter form: a new value is stored (the
+// page's effect re-reads with it); the same value re-reads now, since the
+// data may have changed under the page.
+export function TitledFilter({ title, formLabel, label, id, placeholder, button, value, setValue, reread }) {
+  const [draft, setDraft] = useState(value);
+  function submit(e) {
+    e.preventDefault();
+    if (draft.trim() === value) reread();
+    else setValue(draft.trim());
+  }
+  return (
+    <div class="toolbar">
+      <h1>{title}</h1>
+      <form class="filters" aria-label={formLabel} onSubmit={submit}>
+        <label>{label}
+          <input id={id} placeholder={placeholder} value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
+        </label>
+        <button type="submit">{button}</button>
+      </form>
+    </div>
+  );
 }
 
 // Previous/next over a cursor-paged list; the caller owns the cursors.

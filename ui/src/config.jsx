@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { query, seg } from './api.js';
-import { describe, ErrorLine, Json } from './common.jsx';
+import { describe, ErrorLine, Json, TitledFilter } from './common.jsx';
 import { useQueryState } from './router.jsx';
 
 // What the editor sends for the text typed: JSON when it parses (numbers,
@@ -16,7 +16,6 @@ const shown = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
 // and the table keeps the stored value.
 export function ConfigPage({ api }) {
   const [prefix, setPrefix] = useQueryState('prefix');
-  const [draftPrefix, setDraftPrefix] = useState(prefix);
   const [entries, setEntries] = useState(null);
   const [error, setError] = useState('');
   const [editing, setEditing] = useState(null);  // {key, text, error, busy}
@@ -30,13 +29,6 @@ export function ConfigPage({ api }) {
     }
   }, [api, prefix]);
   useEffect(() => { load(); }, [load]);
-
-  // Show again with the same prefix re-reads (values change under the page).
-  function show(e) {
-    e.preventDefault();
-    if (draftPrefix.trim() === prefix) load();
-    else setPrefix(draftPrefix.trim());
-  }
 
   function edit(e) {
     setEditing({ key: e.key, text: e.secret ? '' : shown(e.value), error: '' });
@@ -58,15 +50,8 @@ export function ConfigPage({ api }) {
 
   return (
     <main class="page config">
-      <div class="toolbar">
-        <h1>Config</h1>
-        <form class="filters" aria-label="Filter keys" onSubmit={show}>
-          <label>Key prefix
-            <input id="config-prefix" placeholder="email." value={draftPrefix} onInput={(e) => setDraftPrefix(e.currentTarget.value)} />
-          </label>
-          <button type="submit">Show</button>
-        </form>
-      </div>
+      <TitledFilter title="Config" formLabel="Filter keys" label="Key prefix" id="config-prefix" placeholder="email."
+        button="Show" value={prefix} setValue={setPrefix} reread={load} />
       <ErrorLine error={error} />
       <div class="scroll">
         <table id="config">

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { query, seg } from './api.js';
-import { describe, ErrorLine } from './common.jsx';
+import { describe, ErrorLine, TitledFilter } from './common.jsx';
 import { when } from './format.js';
 import { useQueryState } from './router.jsx';
 
@@ -12,7 +12,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // revoke roles, and sign it out everywhere.
 export function UsersPage({ api }) {
   const [q, setQ] = useQueryState('q');
-  const [draft, setDraft] = useState(q);
   const [user, setUser] = useState(null);  // null: nothing asked; false: none found
   const [error, setError] = useState('');
 
@@ -30,23 +29,10 @@ export function UsersPage({ api }) {
   }, [api, q]);
   useEffect(() => { find(); }, [find]);
 
-  function submit(e) {
-    e.preventDefault();
-    if (draft.trim() === q) find();
-    else setQ(draft.trim());
-  }
-
   return (
     <main class="page users">
-      <div class="toolbar">
-        <h1>Users</h1>
-        <form class="filters" aria-label="Find a user" onSubmit={submit}>
-          <label>Email, phone or id
-            <input id="user-query" type="search" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
-          </label>
-          <button type="submit">Find</button>
-        </form>
-      </div>
+      <TitledFilter title="Users" formLabel="Find a user" label="Email, phone or id" id="user-query"
+        button="Find" value={q} setValue={setQ} reread={find} />
       <ErrorLine error={error} />
       {user === false && <p class="muted" id="user-none">No account matches.</p>}
       {user && <UserAccess api={api} user={user} />}

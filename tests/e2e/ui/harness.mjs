@@ -37,11 +37,21 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: `${SB_SCREENSHOTS}/${name}.png`, fullPage: true });
 }
 
-// Signs in on the sign-in form with the admin key.
-export async function signInWithKey(page) {
-  await page.getByRole('tab', { name: 'Admin key' }).click();
-  await page.locator('#admin-key').fill(SB_ADMIN_KEY);
+// Fills and submits the sign-in form; the caller waits for what follows.
+export async function submitSignIn(page, email = null) {
+  if (email) {
+    await page.getByRole('tab', { name: 'Email and password' }).click();
+    await page.locator('#email').fill(email);
+    await page.locator('#password').fill(PASSWORD);
+  } else {
+    await page.getByRole('tab', { name: 'Admin key' }).click();
+    await page.locator('#admin-key').fill(SB_ADMIN_KEY);
+  }
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export async function signInWithKey(page) {
+  await submitSignIn(page);
   await page.locator('#sign-out').waitFor();
 }
 

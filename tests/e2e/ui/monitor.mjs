@@ -6,7 +6,7 @@
 // window selector, and that an account without notifications:read is refused.
 // Every wait is for a condition, bounded; the whole run is bounded too.
 import assert from 'node:assert/strict';
-import { api, PASSWORD, run, SB_ADMIN_KEY, SB_URL, screenshot, until, XSS } from './harness.mjs';
+import { api, PASSWORD, run, SB_URL, screenshot, submitSignIn, until, XSS } from './harness.mjs';
 
 const settled = (win = '24h') =>
   until('no pending deliveries', async () => {
@@ -57,17 +57,12 @@ async function main({ newPage }) {
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
 
   // ---- An account without notifications:read is refused.
-  await page.getByRole('tab', { name: 'Email and password' }).click();
-  await page.locator('#email').fill('bob@example.com');
-  await page.locator('#password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(page, 'bob@example.com');
   await page.locator('#signin-error').filter({ hasText: 'may not use the dashboard' }).waitFor();
   assert.equal(await page.locator('#overview').count(), 0);
 
   // ---- Sign in with the admin key; the overview equals the API's stats.
-  await page.getByRole('tab', { name: 'Admin key' }).click();
-  await page.locator('#admin-key').fill(SB_ADMIN_KEY);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(page);
   await expectOverview(page, stats, '24h');
 
   // ---- The dead delivery needs attention; its data is text, not markup.

@@ -7,7 +7,7 @@
 // is refused, and markup stored in event data, a job error and a user's
 // email is shown as text and never runs.
 import assert from 'node:assert/strict';
-import { api, PASSWORD, run, SB_URL, screenshot, signInWithKey, until, XSS } from './harness.mjs';
+import { api, PASSWORD, run, SB_URL, screenshot, signInWithKey, submitSignIn, until, XSS } from './harness.mjs';
 
 const pwned = (page) => page.evaluate(() => window.__pwned);
 
@@ -141,10 +141,7 @@ async function usersPage(page, viewer) {
 // refused by the Config page, and shown why.
 async function refused(page) {
   await page.goto(`${SB_URL}/ui/config`);
-  await page.getByRole('tab', { name: 'Email and password' }).click();
-  await page.locator('#email').fill('viewer@example.com');
-  await page.locator('#password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(page, 'viewer@example.com');
   await page.locator('main.config .error').filter({ hasText: 'may not' }).waitFor();
   assert.equal(await page.locator('#config tr[data-key]').count(), 0);
 }
