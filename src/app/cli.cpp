@@ -1,4 +1,5 @@
 #include "app/cli.h"
+#include "app/cli_output.h"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -11,6 +12,7 @@
 #include "app/app.h"
 #include "app/cli_identity.h"
 #include "app/cli_queue.h"
+#include "app/cli_services.h"
 #include "config/config.h"
 #include "config/describe.h"
 #include "core/crypto.h"
@@ -24,13 +26,6 @@
 namespace sb::app {
 
 namespace {
-
-int fail(const Status& s) {
-  std::fprintf(stderr, "error: %s\n", s.message().c_str());
-  for (auto& f : s.fields())
-    if (s.fields().size() > 1) std::fprintf(stderr, "  %s: %s\n", f.field.c_str(), f.message.c_str());
-  return s.code() == Code::kInvalidArgument ? 2 : 1;
-}
 
 std::string show(const boost::json::value& v) {
   return v.is_string() ? std::string(v.get_string()) : boost::json::serialize(v);
@@ -92,6 +87,8 @@ int run_cli(int argc, char** argv, char** envp) {
   add_identity_commands(cli, identity_cmds, add_common);
   QueueCommands queue_cmds;
   add_queue_commands(cli, queue_cmds, add_common);
+  ServicesCommands services_cmds;
+  add_services_commands(cli, services_cmds, add_common);
 
   auto* push = cli.add_subcommand("push", "Web Push helpers");
   push->require_subcommand(1);
@@ -145,6 +142,7 @@ int run_cli(int argc, char** argv, char** envp) {
   }
   if (auto code = run_identity_commands(identity_cmds, app)) return *code;
   if (auto code = run_queue_commands(queue_cmds, app)) return *code;
+  if (auto code = run_services_commands(services_cmds, app)) return *code;
   if (*rotate) {
     auto k = app.api_keys().rotate("rotated");
     if (!k.ok()) return fail(k.status());

@@ -1,4 +1,5 @@
 #include "app/cli_identity.h"
+#include "app/cli_output.h"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -12,11 +13,6 @@ namespace sb::app {
 namespace {
 
 constexpr const char* kActor = "cli";
-
-int fail(const Status& s) {
-  std::fprintf(stderr, "error: %s\n", s.message().c_str());
-  return s.code() == Code::kInvalidArgument ? 2 : 1;
-}
 
 // USER may be an id, an email address or an E.164 phone number.
 Result<identity::User> find_user(App& app, const std::string& who) {

@@ -1,4 +1,5 @@
 #include "app/cli_queue.h"
+#include "app/cli_output.h"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -13,31 +14,6 @@
 namespace sb::app {
 
 namespace {
-
-using Row = std::vector<std::string>;
-
-int fail(const Status& s) {
-  std::fprintf(stderr, "error: %s\n", s.message().c_str());
-  return s.code() == Code::kInvalidArgument ? 2 : 1;
-}
-
-// Left-aligned columns, two spaces apart; the first row is the header.
-void print_table(const std::vector<Row>& rows) {
-  std::vector<size_t> width;
-  for (auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], r[i].size());
-    }
-  for (auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
-    }
-    std::printf("%s\n", line.c_str());
-  }
-}
 
 // One line, at most `max` bytes (cut on a UTF-8 character boundary).
 std::string one_line(std::string text, size_t max = 60) {

@@ -73,11 +73,22 @@ TEST_F(Discovery, RegisterDiscoverFilterDeregister) {
   EXPECT_EQ(list.at("services").at(0).at("name").as_string(), "orders");
   EXPECT_EQ(list.at("services").at(0).at("passing").as_int64(), 1);
 
+  // The operator's view, from the same store.
+  std::string out;
+  ASSERT_EQ(run_cli({"services", "show", "orders", "--data-dir", s.data_dir()}, out), 0) << out;
+  EXPECT_NE(out.find("o1"), std::string::npos) << out;
+  EXPECT_NE(out.find("127.0.0.1:9001  passing"), std::string::npos) << out;
+  ASSERT_EQ(run_cli({"services", "ls", "--data-dir", s.data_dir()}, out), 0) << out;
+  EXPECT_NE(out.find("orders   2          1"), std::string::npos) << out;
+
   EXPECT_EQ(call("PUT", "/v1/services/orders/instances/o1/heartbeat").status, 204);
   EXPECT_EQ(call("PUT", "/v1/services/orders/instances/nope/heartbeat").status, 404);
   EXPECT_EQ(call("DELETE", "/v1/services/orders/instances/o2").status, 204);
   EXPECT_EQ(ids("/v1/services/orders"), std::vector<std::string>{"o1"});
+  ASSERT_EQ(run_cli({"services", "deregister", "orders", "o1", "--data-dir", s.data_dir()}, out), 0) << out;
+  EXPECT_TRUE(eventually([&] { return ids("/v1/services/orders").empty(); })) << "the server follows the log";
   EXPECT_TRUE(json_of(call("GET", "/v1/services/unknown")).at("instances").as_array().empty());
+  ASSERT_EQ(call("PUT", "/v1/services/orders/instances/o1", R"({"address":"127.0.0.1","port":9001})").status, 200);
 
   auto bad = call("PUT", "/v1/services/orders/instances/o3", R"({"address":"127.0.0.1","port":0,"check":{"http":"x"}})");
   EXPECT_EQ(bad.status, 400);
