@@ -157,6 +157,24 @@ TEST_F(Discovery, AKilledHeartbeatingInstanceGoesCriticalThenAway) {
   EXPECT_EQ(events[2].at("type").as_string(), "service.deregistered");
 }
 
+// The README's example service (examples/registered_service.py), as a user
+// runs it: discovered while it runs, gone as soon as it is asked to stop.
+TEST_F(Discovery, TheReadmeExampleRegistersAndLeavesOnSigterm) {
+  TempDir dir;
+  int port = free_port();  // the example serves on it
+  ChildProcess example({"/usr/bin/env", "python3", std::string(SB_SOURCE_DIR) + "/examples/registered_service.py"},
+                       {{"SB_URL", s.url()}, {"SB_KEY", s.admin_key()}, {"PORT", std::to_string(port)}},
+                       dir.file("example.log"));
+  auto instances = [&] { return json_of(call("GET", "/v1/services/hello?healthy=true")).at("instances").as_array(); };
+  ASSERT_TRUE(eventually([&] { return instances().size() == 1; })) << read_file(dir.file("example.log"));
+  EXPECT_EQ(instances()[0].at("port").as_int64(), port);
+  auto hello = http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/", "", {});
+  EXPECT_EQ(hello.body, "hello\n");
+  EXPECT_EQ(example.terminate(10'000), 0) << read_file(dir.file("example.log"));
+  EXPECT_TRUE(json_of(call("GET", "/v1/services/hello")).at("instances").as_array().empty())
+      << "deregistered before it exited";
+}
+
 // Two instances on one PostgreSQL answer discovery from the same state; the
 // checker runs on one of them only.
 TEST(DiscoveryCluster, EveryInstanceAnswersFromTheSameState) {
