@@ -121,4 +121,4 @@ taskset -c 0 "$BENCH/append_bench" "$PG_URL" 1000 200000 | grep -v migration | s
 bash "$ROOT/bench/jobs.sh" "$BUILD"
 bash "$ROOT/bench/notify.sh" "$BUILD"
 bash "$ROOT/bench/flags.sh" "$BUILD"
-bash "$ROOT/bench/flags_http.sh" "$BUILD"
+bash "$ROOT/bench/reads_http.sh" "$BUILD"

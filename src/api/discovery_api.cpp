@@ -45,29 +45,21 @@ struct ServiceFilter {
   std::string tag;
 };
 
-bj::object instance_json(const discovery::Instance& in) {
-  bj::array tags;
-  for (const auto& t : in.tags) tags.emplace_back(t);
-  bj::object meta;
-  for (const auto& [k, v] : in.meta) meta[k] = v;
-  bj::object o{{"id", in.id},       {"address", in.address}, {"port", in.port},
-               {"status", discovery::health_name(in.health)},   {"tags", std::move(tags)},
-               {"meta", std::move(meta)}, {"version", in.version}, {"zone", in.zone}};
-  if (!in.output.empty()) o["output"] = in.output;
-  o["registered_at"] = format_rfc3339(in.registered_at_ms);
-  o["last_heartbeat"] = format_rfc3339(in.last_heartbeat_ms);
-  return o;
-}
-
 http::Response service_response(const discovery::Service& svc, const ServiceFilter& f) {
-  bj::array instances;
-  for (const auto& in : svc.instances) {
+  std::string body = "{\"service\":";
+  json::append_quoted(body, svc.name);
+  body += ",\"index\":" + std::to_string(svc.index) + ",\"instances\":[";
+  bool first = true;
+  for (size_t i = 0; i < svc.instances.size(); ++i) {
+    const auto& in = svc.instances[i];
     if (f.healthy_only && in.health != Health::kPassing) continue;
     if (!f.tag.empty() && std::find(in.tags.begin(), in.tags.end(), f.tag) == in.tags.end()) continue;
-    instances.push_back(instance_json(in));
+    if (!first) body += ',';
+    first = false;
+    body += svc.rendered[i];
   }
-  bj::object o{{"service", svc.name}, {"index", svc.index}, {"instances", std::move(instances)}};
-  return json_response(200, o).with_header("X-Index", std::to_string(svc.index));
+  body += "]}";
+  return http::Response::json(200, std::move(body)).with_header("X-Index", std::to_string(svc.index));
 }
 
 http::Response services_response(const discovery::Registry& r) {
@@ -101,7 +93,7 @@ http::Response register_instance(const DiscoveryDeps& s, http::Request& req) {
   if (!in.ok()) return error_response(in.status(), req);
   auto saved = s.registry->register_instance(*in);
   if (!saved.ok()) return error_response(saved.status(), req);
-  return json_response(200, instance_json(*saved));
+  return http::Response::json(200, discovery::instance_json(*saved));
 }
 
 http::Response heartbeat_instance(const DiscoveryDeps& s, http::Request& req) {

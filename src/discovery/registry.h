@@ -80,7 +80,14 @@ struct Service {
   std::string name;
   int64_t index = 0;  // registry index of the service's last change (0: never seen)
   std::vector<Instance> instances;  // by id
+  // instance_json(instances[i]), rendered once per change: discovery
+  // answers are spliced from these instead of built per request.
+  std::vector<std::string> rendered;
 };
+
+// An instance as the API shows it: {"id","address","port","status","tags",
+// "meta","version","zone","output"?,"registered_at","last_heartbeat"}.
+std::string instance_json(const Instance& in);
 
 // Parses and validates a registration body (docs/openapi.yaml); errors name
 // the field ("/port", "/check/http").

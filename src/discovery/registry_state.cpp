@@ -3,15 +3,44 @@
 // the store.
 #include <algorithm>
 
+#include <boost/json.hpp>
+
+#include "core/json.h"
 #include "discovery/registry.h"
 #include "discovery/registry_rows.h"
 #include "store/db.h"
 
 namespace sb::discovery {
 
+namespace bj = boost::json;
+
 namespace {
 const std::string kSelect = std::string("SELECT ") + kInstanceColumns + " FROM service_instances";
+
+void render(Service& s) {
+  s.rendered.clear();
+  for (const auto& in : s.instances) s.rendered.push_back(instance_json(in));
+}
 }  // namespace
+
+std::string instance_json(const Instance& in) {
+  bj::array tags;
+  for (const auto& t : in.tags) tags.emplace_back(t);
+  bj::object meta;
+  for (const auto& [k, v] : in.meta) meta[k] = v;
+  bj::object o{{"id", in.id},
+               {"address", in.address},
+               {"port", in.port},
+               {"status", health_name(in.health)},
+               {"tags", std::move(tags)},
+               {"meta", std::move(meta)},
+               {"version", in.version},
+               {"zone", in.zone}};
+  if (!in.output.empty()) o["output"] = in.output;
+  o["registered_at"] = format_rfc3339(in.registered_at_ms);
+  o["last_heartbeat"] = format_rfc3339(in.last_heartbeat_ms);
+  return json::serialize(o);
+}
 
 std::shared_ptr<const Service> Registry::service(std::string_view name) const {
   std::lock_guard lock(mu_);
@@ -73,6 +102,7 @@ Status Registry::load() {
     }
     return {};
   }));
+  for (auto& [name, s] : fresh) render(*s);
   std::lock_guard lock(mu_);
   services_.clear();
   for (auto& [name, s] : fresh) services_.emplace(name, std::move(s));
@@ -93,6 +123,7 @@ Status Registry::reload(const std::string& name) {
     for (const auto& r : rows) s->instances.push_back(instance_from_row(r));
     return {};
   }));
+  render(*s);
   bool advanced = false;
   {
     std::lock_guard lock(mu_);
