@@ -152,8 +152,11 @@ http::Response evaluate_flags(const FlagsDeps& s, http::Request& req) {
     if (!first) out += ',';
     first = false;
     json::append_quoted(out, name);
-    out += set->is_enabled(name, ctx) ? ":{\"enabled\":true,\"variant\":" : ":{\"enabled\":false,\"variant\":";
-    append_variant(out, set->variant(name, ctx));
+    // One evaluation: the variant carries the flag's verdict (feature_enabled),
+    // so "enabled" and the variant cannot disagree under random stickiness.
+    flags::Variant v = set->variant(name, ctx);
+    out += v.feature_enabled ? ":{\"enabled\":true,\"variant\":" : ":{\"enabled\":false,\"variant\":";
+    append_variant(out, v);
     out += '}';
   };
   if (wanted) {
@@ -210,13 +213,14 @@ http::Response frontend_for(const FlagsDeps& s, http::Request& req, const flags:
   std::string out = "{\"toggles\":[";
   bool first = true;
   for (const auto& name : set.names()) {
-    if (!set.is_enabled(name, ctx)) continue;  // the frontend API lists enabled flags only
+    flags::Variant v = set.variant(name, ctx);
+    if (!v.feature_enabled) continue;  // the frontend API lists enabled flags only
     if (!first) out += ',';
     first = false;
     out += "{\"name\":";
     json::append_quoted(out, name);
     out += ",\"enabled\":true,\"variant\":";
-    append_variant(out, set.variant(name, ctx));
+    append_variant(out, v);
     out += published->impression_data.contains(name) ? ",\"impressionData\":true}" : ",\"impressionData\":false}";
   }
   out += "]}";
