@@ -285,6 +285,31 @@ Response auth_recovery_codes(const IdentityDeps& s, Request& req) {
   return codes_response(*codes);
 }
 
+// ---- operators (the dashboard's Users page)
+
+// An account by its exact email or phone: a lookup, not a listing, so no
+// caller pages through every account. Unknown answers an empty list.
+Response users_find(const IdentityDeps& s, Request& req) {
+  auto u = s.auth->find_user(std::string(req.query_param("email").value_or("")),
+                             std::string(req.query_param("phone").value_or("")));
+  bj::array users;
+  if (u.ok()) users.push_back(user_json(*u));
+  else if (u.status().code() != Code::kNotFound) return error_response(u.status(), req);
+  return json_response(200, bj::object{{"users", std::move(users)}});
+}
+
+Response users_get(const IdentityDeps& s, Request& req) {
+  auto u = s.auth->get_user(req.params["id"]);
+  if (!u.ok()) return error_response(u.status(), req);
+  return json_response(200, user_json(*u));
+}
+
+// Signs the user out everywhere (as their own logout-all does).
+Response users_revoke_sessions(const IdentityDeps& s, Request& req) {
+  if (Status st = s.auth->logout_all(req.params["id"]); !st) return error_response(st, req);
+  return Response{204, {}, {}, nullptr};
+}
+
 Response jwks(const IdentityDeps& s, Request&) {
   // Verifiers cache it; a rotation keeps the previous key listed until its
   // tokens expire, so a few minutes of staleness is safe.

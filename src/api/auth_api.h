@@ -34,6 +34,11 @@ http::Response auth_refresh(const IdentityDeps& s, http::Request& req);
 http::Response auth_logout(const IdentityDeps& s, http::Request& req);
 http::Response auth_logout_all(const IdentityDeps& s, http::Request& req);
 http::Response auth_me(const IdentityDeps& s, http::Request& req);
+// Operators: GET /v1/users?email=|phone= (users:read), GET /v1/users/{id}
+// (users:read), POST /v1/users/{id}/sessions/revoke (sessions:revoke).
+http::Response users_find(const IdentityDeps& s, http::Request& req);
+http::Response users_get(const IdentityDeps& s, http::Request& req);
+http::Response users_revoke_sessions(const IdentityDeps& s, http::Request& req);
 http::Response auth_otp_send(const IdentityDeps& s, http::Request& req);
 http::Response auth_otp_verify(const IdentityDeps& s, http::Request& req);
 http::Response auth_email_send_verification(const IdentityDeps& s, http::Request& req);

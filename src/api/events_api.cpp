@@ -136,7 +136,9 @@ http::Response list_events(const EventsDeps& s, http::Request& req) {
     body += (*rows)[i].envelope;
   }
   int64_t next = rows->empty() ? q->after : rows->back().sequence;
-  body += "],\"next_after\":" + std::to_string(next) + "}";
+  // head: the newest sequence, so a reader can start at the latest page and
+  // tell a subscription's lag (head - cursor) without scanning the log.
+  body += "],\"next_after\":" + std::to_string(next) + ",\"head\":" + std::to_string(s.events->head()) + "}";
   return http::Response::json(200, std::move(body));
 }
 

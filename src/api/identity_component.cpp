@@ -67,6 +67,8 @@ IdentityComponent::~IdentityComponent() { stop(); }
 
 void IdentityComponent::declare(Declarations& d) {
   declare_identity_keys(d.config);
+  d.permission("users:read", "Look up accounts by email or phone, and read one by id");
+  d.permission("sessions:revoke", "Sign a user out of every session");
   d.event_types_of(identity::kIdentityEventTypes);
 }
 
@@ -117,6 +119,11 @@ void IdentityComponent::routes(std::vector<http::Route>& out) {
   t.add({"DELETE", "/v1/auth/mfa/totp", t.pool(auth_totp_disable), kSignedIn, "", "auth.mfa"});
   t.add({"POST", "/v1/auth/mfa/verify", t.pool(auth_mfa_verify), kPublic, "", "auth.mfa"});
   t.add({"POST", "/v1/auth/mfa/recovery-codes", t.pool(auth_recovery_codes), kSignedIn, "", "auth.mfa"});
+  // Operators
+  t.add({"GET", "/v1/users", t.pool(users_find), Access::kPermission, "users:read"});
+  t.add({"GET", "/v1/users/{id}", t.pool(users_get), Access::kPermission, "users:read"});
+  t.add({"POST", "/v1/users/{id}/sessions/revoke", t.pool(users_revoke_sessions), Access::kPermission,
+         "sessions:revoke"});
 }
 
 Status IdentityComponent::start() {

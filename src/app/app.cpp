@@ -12,6 +12,7 @@
 #include "api/authenticator.h"
 #include "api/component.h"
 #include "api/config_api.h"
+#include "api/discovery_api.h"
 #include "api/events_api.h"
 #include "api/flags_api.h"
 #include "api/health_api.h"
@@ -81,6 +82,7 @@ struct App::Impl {
   api::JobsComponent& jobs = add<api::JobsComponent>(kernel);
   api::NotifyComponent& notify = add<api::NotifyComponent>(kernel, jobs, messaging, identity);
   api::FlagsComponent& flags = add<api::FlagsComponent>(kernel);
+  api::DiscoveryComponent& discovery = add<api::DiscoveryComponent>(kernel);
   api::UiComponent& ui = add<api::UiComponent>();
   // ----
 
@@ -141,6 +143,7 @@ identity::AuthService& App::auth() { return impl_->identity.auth(); }
 access::AccessControl& App::access() { return impl_->access.control(); }
 jobs::Queue& App::jobs() { return impl_->jobs.queue(); }
 flags::Service& App::flags() { return impl_->flags.service(); }
+discovery::Registry& App::services() { return impl_->discovery.registry(); }
 store::Db& App::db() { return *impl_->db; }
 http::Pipeline& App::pipeline() { return *impl_->pipeline; }
 const http::Router& App::router() const { return impl_->router; }

@@ -20,6 +20,7 @@ namespace sb::identity { class ApiKeys; class AuthService; }
 namespace sb::access { class AccessControl; }
 namespace sb::jobs { class Queue; }
 namespace sb::flags { class Service; }
+namespace sb::discovery { class Registry; }
 namespace sb::store { class Db; }
 namespace sb::http { class Pipeline; class Router; }
 namespace sb::api { class Component; struct Kernel; struct Declarations; }
@@ -61,6 +62,8 @@ class App {
   // Feature flags (after init()): flags().evaluator("production")->is_enabled(name, ctx)
   // evaluates in-process, no network hop; changes arrive through the log.
   flags::Service& flags();
+  // The service registry (after init()), read from memory.
+  discovery::Registry& services();
   store::Db& db();
   // The request pipeline over every component's routes (after init()).
   http::Pipeline& pipeline();

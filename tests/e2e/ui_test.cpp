@@ -1,7 +1,8 @@
-// The dashboard in a real browser: starts the built binary, then runs
-// tests/e2e/ui/monitor.mjs (Node, playwright-core driving Debian's headless
-// chromium), which seeds data through the public API and checks what a person
-// sees at /ui. The script's output is this test's failure message;
+// The dashboard in a real browser: each test starts the built binary, then
+// runs one script of tests/e2e/ui/ (Node, playwright-core driving Debian's
+// headless chromium) that seeds data through the public API and checks what a
+// person sees at /ui: monitor.mjs the notification monitor, pages.mjs the
+// events, config, queues and users pages. The script's output is this test's failure message;
 // screenshots go to build/ui-screenshots/.
 #include <gtest/gtest.h>
 
@@ -16,7 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST(UiE2E, NotificationMonitorInHeadlessChromium) {
+// Runs tests/e2e/ui/<script> against a fresh server; its output is the
+// failure message.
+void run_browser_script(const std::string& script) {
   const std::string chromium = "/usr/bin/chromium";
   ASSERT_TRUE(fs::exists(chromium)) << "chromium is missing: run scripts/install-deps.sh";
   const std::string ui_dir = std::string(SB_SOURCE_DIR) + "/ui";
@@ -34,7 +37,7 @@ TEST(UiE2E, NotificationMonitorInHeadlessChromium) {
 
   TempDir dir;
   const std::string shots = (fs::path(SB_BINARY).parent_path() / "ui-screenshots").string();
-  ChildProcess node({"/usr/bin/env", "node", std::string(SB_SOURCE_DIR) + "/tests/e2e/ui/monitor.mjs"},
+  ChildProcess node({"/usr/bin/env", "node", std::string(SB_SOURCE_DIR) + "/tests/e2e/ui/" + script},
                     {{"SB_URL", s.url()},
                      {"SB_ADMIN_KEY", s.admin_key()},
                      {"SB_UI_DIR", ui_dir},
@@ -44,6 +47,10 @@ TEST(UiE2E, NotificationMonitorInHeadlessChromium) {
   int code = node.wait_for(150'000);  // the script bounds itself at 90 s; this is the backstop
   EXPECT_EQ(code, 0) << read_file(dir.file("node.log")) << "\n--- server ---\n" << s.output();
 }
+
+TEST(UiE2E, NotificationMonitorInHeadlessChromium) { run_browser_script("monitor.mjs"); }
+
+TEST(UiE2E, OperatorPagesInHeadlessChromium) { run_browser_script("pages.mjs"); }
 
 }  // namespace
 }  // namespace sb::test

@@ -5,41 +5,8 @@
 // markup in a notification's data is shown as text and never runs, the
 // window selector, and that an account without notifications:read is refused.
 // Every wait is for a condition, bounded; the whole run is bounded too.
-import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
-
-const { SB_URL, SB_ADMIN_KEY, SB_UI_DIR, SB_CHROMIUM = '/usr/bin/chromium', SB_SCREENSHOTS } = process.env;
-const { chromium } = createRequire(`${SB_UI_DIR}/package.json`)('playwright-core');
-const XSS = '<img src=x onerror=window.__pwned=1>';
-
-let browser;
-const watchdog = setTimeout(async () => {
-  console.error('monitor.mjs: gave up after 90 s');
-  await browser?.close().catch(() => {});
-  process.exit(3);
-}, 90_000);
-
-async function api(method, path, body, token = SB_ADMIN_KEY) {
-  const r = await fetch(SB_URL + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function until(what, fn, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { api, PASSWORD, run, SB_URL, screenshot, submitSignIn, until, XSS } from './harness.mjs';
 
 const settled = (win = '24h') =>
   until('no pending deliveries', async () => {
@@ -62,13 +29,12 @@ async function expectOverview(page, stats, win) {
   assert.equal(await page.locator('#channels tr[data-channel]').count(), Object.keys(stats.by_channel).length);
 }
 
-async function main() {
+async function main({ newPage }) {
   // ---- Seed through the public API.
   await api('PUT', '/v1/notifications/templates/alert/email', { subject: 'Alert', body: 'Alert: {{msg}}' });
   await api('PUT', '/v1/notifications/templates/alert/in_app', { subject: 'Alert', body: '{{msg}}' });
-  const password = 'correct horse battery staple';
-  const ann = await api('POST', '/v1/auth/register', { email: 'ann@example.com', password });
-  await api('POST', '/v1/auth/register', { email: 'bob@example.com', password });
+  const ann = await api('POST', '/v1/auth/register', { email: 'ann@example.com', password: PASSWORD });
+  await api('POST', '/v1/auth/register', { email: 'bob@example.com', password: PASSWORD });
   for (let i = 0; i < 3; ++i)
     await api('POST', '/v1/notifications', { user_id: ann.id, type: 'alert', channels: ['in_app', 'email'], data: { msg: `ok ${i}` } });
   await settled();
@@ -83,16 +49,7 @@ async function main() {
   assert.ok(stats.failed >= 1, 'the dead delivery is counted as failed');
 
   // ---- The page and its headers.
-  browser = await chromium.launch({ executablePath: SB_CHROMIUM, headless: true, args: ['--no-sandbox'] });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  // Console errors (a CSP violation is one), except the refused sign-in's 403 below.
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 403/.test(m.text())) pageErrors.push(m.text());
-  });
+  const page = await newPage();
   const resp = await page.goto(`${SB_URL}/ui`);
   assert.equal(resp.status(), 200);
   const csp = resp.headers()['content-security-policy'];
@@ -100,17 +57,12 @@ async function main() {
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
 
   // ---- An account without notifications:read is refused.
-  await page.getByRole('tab', { name: 'Email and password' }).click();
-  await page.locator('#email').fill('bob@example.com');
-  await page.locator('#password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(page, 'bob@example.com');
   await page.locator('#signin-error').filter({ hasText: 'may not use the dashboard' }).waitFor();
   assert.equal(await page.locator('#overview').count(), 0);
 
   // ---- Sign in with the admin key; the overview equals the API's stats.
-  await page.getByRole('tab', { name: 'Admin key' }).click();
-  await page.locator('#admin-key').fill(SB_ADMIN_KEY);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(page);
   await expectOverview(page, stats, '24h');
 
   // ---- The dead delivery needs attention; its data is text, not markup.
@@ -126,10 +78,7 @@ async function main() {
   assert.ok(cells[6].includes(XSS), 'the data is shown as text');
   assert.equal(await page.locator('#attention img').count(), 0);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
-  if (SB_SCREENSHOTS) {
-    mkdirSync(SB_SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: `${SB_SCREENSHOTS}/monitor.png`, fullPage: true });
-  }
+  await screenshot(page, 'monitor');
 
   // ---- Retry, with a working provider again, moves it out of the list.
   await api('PUT', '/v1/config/email.providers', { value: ['console'] });
@@ -153,17 +102,7 @@ async function main() {
   assert.equal(await page.locator('button[data-window="1h"]').getAttribute('aria-pressed'), 'true');
 
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
-  assert.deepEqual(pageErrors, [], 'no script errors (a CSP violation would show here)');
-  if (SB_SCREENSHOTS) await page.screenshot({ path: `${SB_SCREENSHOTS}/monitor-1h.png`, fullPage: true });
+  await screenshot(page, 'monitor-1h');
 }
 
-try {
-  await main();
-  console.log('monitor.mjs: ok');
-} catch (e) {
-  console.error(e);
-  process.exitCode = 1;
-} finally {
-  await browser?.close().catch(() => {});
-  clearTimeout(watchdog);
-}
+await run('monitor.mjs', main);
