@@ -225,8 +225,9 @@ void read_policy(Fields& f, Route& r, std::vector<FieldError>& errs) {
     int64_t n = r.outlier.consecutive_failures;
     if (of.integer("consecutive_failures", n, 0, 1000)) r.outlier.consecutive_failures = static_cast<int>(n);
     of.integer("base_ejection_ms", r.outlier.base_ejection_ms, 1, 86'400'000);
-    of.integer("max_ejection_ms", r.outlier.max_ejection_ms, 1, 86'400'000);
-    if (r.outlier.max_ejection_ms < r.outlier.base_ejection_ms)
+    if (!of.integer("max_ejection_ms", r.outlier.max_ejection_ms, 1, 86'400'000))
+      r.outlier.max_ejection_ms = std::max(r.outlier.max_ejection_ms, r.outlier.base_ejection_ms);
+    else if (r.outlier.max_ejection_ms < r.outlier.base_ejection_ms)
       of.fail("max_ejection_ms", "must be >= base_ejection_ms");
   }
 }
