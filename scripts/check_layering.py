@@ -29,8 +29,9 @@ DEPENDS_ON = {
     "notify": ["jobs", "providers", "events"],
     "flags": ["events", "config"],
     "discovery": ["events"],
+    "gateway": ["resilience"],
     "http": ["core"],
-    "api": ["http", "config", "events", "identity", "access", "resilience", "providers", "jobs", "notify", "flags", "discovery"],
+    "api": ["http", "config", "events", "identity", "access", "resilience", "providers", "jobs", "notify", "flags", "discovery", "gateway"],
     "app": ["api", "providers"],
 }
 ASIO = re.compile(r'#\s*include\s*[<"]boost/(asio|beast)')

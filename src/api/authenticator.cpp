@@ -8,7 +8,8 @@ std::optional<Result<http::Principal>> principal_of(std::optional<Result<identit
   if (!c->ok()) return Result<http::Principal>(c->status());
   identity::Caller& who = **c;
   return Result<http::Principal>(
-      http::Principal{std::move(who.name), std::move(who.user_id), std::move(who.session_id), who.auth_time});
+      http::Principal{std::move(who.name), std::move(who.user_id), std::move(who.session_id), who.auth_time,
+                      std::move(who.roles)});
 }
 }  // namespace
 

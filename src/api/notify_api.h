@@ -34,18 +34,7 @@ inline const Key<int64_t> kMaxAttempts{"notify.max_attempts", 5, "Attempts per d
 inline const Key<int64_t> kBackoffMs{"notify.backoff_ms", 2000,
                                      "First retry delay of a delivery (exponential, full jitter)", at_least(0)};
 inline const Key<int64_t> kWorkers{"notify.workers", 4, "In-process delivery workers per channel", at_least(1)};
-// A JSON list checked by the parser that reads it: its first field error.
-template <typename Parse>
-auto parsed_by(Parse parse, const char* doc) {
-  return config::check(
-      [parse](const boost::json::value& v) -> std::optional<std::string> {
-        auto r = parse(v);
-        if (r.ok()) return std::nullopt;
-        const auto& f = r.status().fields();
-        return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
-      },
-      doc);
-}
+using config::parsed_by;
 // All three are read again on change (NotifyComponent::init watches caps and
 // digests; the rules runner reads its key every pass): hot.
 inline const Key<boost::json::value> kRules{

@@ -15,6 +15,7 @@
 #include "api/discovery_api.h"
 #include "api/events_api.h"
 #include "api/flags_api.h"
+#include "api/gateway_api.h"
 #include "api/health_api.h"
 #include "api/identity_setup.h"
 #include "api/jobs_api.h"
@@ -83,6 +84,7 @@ struct App::Impl {
   api::NotifyComponent& notify = add<api::NotifyComponent>(kernel, jobs, messaging, identity);
   api::FlagsComponent& flags = add<api::FlagsComponent>(kernel);
   api::DiscoveryComponent& discovery = add<api::DiscoveryComponent>(kernel);
+  api::GatewayComponent& gateway = add<api::GatewayComponent>(kernel, access, identity, discovery);
   api::UiComponent& ui = add<api::UiComponent>();
   // ----
 

@@ -96,6 +96,20 @@ Check<F> check(F fn, std::string doc = "") {
   return {std::move(fn), std::move(doc)};
 }
 
+// A JSON value checked by the parser that reads it (`parse(value)` returning
+// a Result): the change is refused with the parser's first field error.
+template <typename Parse>
+auto parsed_by(Parse parse, const char* doc) {
+  return check(
+      [parse](const boost::json::value& v) -> std::optional<std::string> {
+        auto r = parse(v);
+        if (r.ok()) return std::nullopt;
+        const auto& f = r.status().fields();
+        return f.empty() ? r.status().message() : f.front().field + ": " + f.front().message;
+      },
+      doc);
+}
+
 namespace detail {
 
 template <typename T>

@@ -40,6 +40,7 @@ struct Principal {
   std::string user_id;     // empty for admin keys
   std::string session_id;  // the user's session, if any
   int64_t auth_time = 0;   // Unix seconds the user signed in (JWT auth_time); 0 for admin keys
+  std::vector<std::string> roles;  // the token's roles (the gateway's X-User-Roles); empty for admin keys
 };
 
 // Credentials and permissions. The *_cached variants run on io threads and

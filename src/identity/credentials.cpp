@@ -29,7 +29,7 @@ std::optional<Result<Caller>> Credentials::verify(std::string_view h, bool may_b
     return Result<Caller>(Status::unauthenticated("session has been revoked"));
   int64_t auth_time = 0;
   if (const auto* at = c->extra.if_contains("auth_time"); at && at->is_int64()) auth_time = at->as_int64();
-  return Result<Caller>(Caller{"user:" + c->sub, c->sub, c->sid, auth_time});
+  return Result<Caller>(Caller{"user:" + c->sub, c->sub, c->sid, auth_time, c->roles});
 }
 
 }  // namespace sb::identity

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -28,6 +29,7 @@ struct Caller {
   std::string user_id;     // empty for admin keys
   std::string session_id;  // the user's session, if any
   int64_t auth_time = 0;   // Unix seconds the user signed in (JWT auth_time); 0 for admin keys
+  std::vector<std::string> roles;  // the token's roles claim (as of its issue); empty for admin keys
   bool admin_key() const { return user_id.empty(); }
 };
 
